@@ -1,0 +1,54 @@
+import os
+
+import pytest
+
+from webapp import create_app
+from webapp.config import TestConfig
+from webapp.extensions import db
+
+
+def make_config(**overrides) -> type:
+    return type("ConfiguredTest", (TestConfig,), overrides)
+
+
+@pytest.fixture
+def app():
+    app = create_app(make_config())
+    with app.app_context():
+        db.create_all()
+        yield app
+        db.session.remove()
+        db.drop_all()
+    app.extensions["live"].presence.stop()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client):
+    def login(user, password="password123"):
+        response = client.post("/login", data={"email": user.email, "password": password})
+        assert response.status_code == 302, response.text
+        return client
+
+    return login
+
+
+@pytest.fixture
+def outbox(app):
+    from webapp.models import OutboxMessage
+
+    def messages():
+        return list(db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+    return messages
+
+
+def require_in_ci(reason: str) -> None:
+    """With CI=true a missing browser or service fails the test instead of skipping it."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)

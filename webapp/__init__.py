@@ -1,0 +1,69 @@
+"""Supportcenter: a browser-based remote support center."""
+
+from pathlib import Path
+
+from flask import Flask, current_app, has_request_context, request, session
+from flask_login import current_user
+
+from webapp import live
+from webapp.config import Config
+from webapp.extensions import (
+    babel,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    mail,
+    migrate,
+    sock,
+)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def select_locale() -> str:
+    supported = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated and current_user.locale in supported:
+        return current_user.locale
+    if session.get("locale") in supported:
+        return session["locale"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(config: type | object = Config) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+
+    import webapp.models  # noqa: F401 - registers the tables
+    from webapp.services import events  # noqa: F401 - registers the publish hook
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    login_manager.init_app(app)
+    mail.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    sock.init_app(app)
+    live.init_app(app)
+
+    from webapp.blueprints import register_blueprints
+
+    register_blueprints(app)
+
+    from webapp import cli, web
+
+    cli.register(app)
+    web.register(app)
+
+    @app.after_request
+    def vary_on_htmx(response):
+        if request.headers.get("HX-Request"):
+            response.vary.add("HX-Request")
+        return response
+
+    return app

@@ -1,0 +1,49 @@
+"""Staff log in and out (flask-login, hashed passwords)."""
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import DataRequired
+
+from webapp.services.errors import ServiceError
+from webapp.services.users import authenticate, set_locale
+from webapp.web import safe_next_path
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("support.index"))
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(form.email.data, form.password.data)
+        except ServiceError as refused:
+            error, status = refused.message, refused.status
+        else:
+            chosen_locale = session.get("locale")
+            login_user(user)
+            if user.locale is None and chosen_locale:
+                set_locale(user, chosen_locale)  # the choice made before login sticks
+            return redirect(safe_next_path(request.args.get("next")) or url_for("support.index"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form, error=error), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    return redirect(url_for("main.index"))

@@ -1,0 +1,137 @@
+"""The CSR dashboard: the rep's Remote Support page (R1, R2, R1.5)."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
+
+from webapp.extensions import db
+from webapp.live.push import panel_context
+from webapp.models import InvitationRole, Participant, SupportSession
+from webapp.services import invitations, sessions
+from webapp.services.errors import ServiceError
+from webapp.web import is_htmx
+
+bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+
+
+class InviteForm(FlaskForm):
+    role = RadioField(
+        _l("Invite"),
+        choices=[
+            (InvitationRole.CUSTOMER.value, _l("Customer")),
+            (InvitationRole.REP.value, _l("Support representative")),
+        ],
+        default=InvitationRole.CUSTOMER.value,
+    )
+    email = EmailField(_l("Email address"))
+    name = StringField(_l("Name (optional)"))
+    locale = SelectField(
+        _l("Language of the invitation"), choices=[("sv", "Svenska"), ("en", "English")]
+    )
+    own_program = BooleanField(_l("Send using my own email program"))
+
+
+def staff_seat(support_session_id: int) -> Participant:
+    support_session = db.session.get(SupportSession, support_session_id)
+    seat = sessions.staff_participant(support_session_id, current_user) if support_session else None
+    if seat is None:
+        raise ServiceError(_l("You are not taking part in this session."), 403)
+    return seat
+
+
+def _invite_form() -> InviteForm:
+    form = InviteForm()
+    if not form.is_submitted():
+        form.locale.data = request.args.get("locale") or _current_locale()
+    return form
+
+
+def _current_locale() -> str:
+    return str(get_locale())
+
+
+@bp.get("/<int:support_session_id>")
+@login_required
+def show(support_session_id: int):
+    seat = staff_seat(support_session_id)
+    support_session = seat.support_session
+    if support_session.is_open:
+        # R1.5: a dashboard whose socket never arrives counts as closed.
+        current_app.extensions["live"].presence.expect(seat.id, support_session.id)
+    return render_template(
+        "dashboard/dashboard.html",
+        **panel_context(support_session, seat),
+        invite_form=_invite_form() if request.args.get("invite") else None,
+    )
+
+
+@bp.get("/<int:support_session_id>/invite")
+@login_required
+def invite_dialog(support_session_id: int):
+    seat = staff_seat(support_session_id)
+    return render_template("dashboard/_invite_dialog.html", viewer=seat, form=_invite_form())
+
+
+@bp.post("/<int:support_session_id>/invite")
+@login_required
+def invite(support_session_id: int):
+    seat = staff_seat(support_session_id)
+    form = _invite_form()
+    form.validate_on_submit()  # CSRF; the service checks the values themselves
+    copy_link = "copy_link" in request.form
+    try:
+        issued = invitations.invite(
+            seat,
+            form.role.data,
+            None if copy_link else (form.email.data or ""),
+            form.locale.data,
+            send_mail=not copy_link and not form.own_program.data,
+            name=form.name.data,
+        )
+    except ServiceError as refused:
+        if refused.field is None and refused.status != 400:
+            raise
+        form_errors = {refused.field or "email": refused.message}
+        return render_template(
+            "dashboard/_invite_form.html", viewer=seat, form=form, errors=form_errors
+        ), 400
+    outcome = "link" if copy_link else ("mailto" if form.own_program.data else "sent")
+    return render_template(
+        "dashboard/_invite_result.html", viewer=seat, issued=issued, outcome=outcome
+    )
+
+
+@bp.post("/<int:support_session_id>/end")
+@login_required
+def end(support_session_id: int):
+    seat = staff_seat(support_session_id)
+    sessions.end_session(seat)
+    return _back_to_support(_("The session has ended"))
+
+
+@bp.post("/<int:support_session_id>/leave")
+@login_required
+def leave(support_session_id: int):
+    seat = staff_seat(support_session_id)
+    sessions.leave(seat)
+    return _back_to_support(_("You left the session."))
+
+
+def _back_to_support(message: str):
+    flash(message, "success")
+    target = url_for("support.index")
+    if is_htmx():
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)

@@ -1,0 +1,128 @@
+"""Delta: a customer joins by session number or invitation link (R2.4, R2.5)."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    redirect,
+    render_template,
+    session,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired
+
+from webapp.extensions import limiter
+from webapp.live.push import panel_context
+from webapp.models import InvitationRole, Participant, SupportSession
+from webapp.services import invitations, sessions
+from webapp.services.errors import ServiceError
+
+bp = Blueprint("join", __name__, url_prefix="/join")
+
+
+class JoinForm(FlaskForm):
+    number = StringField(
+        _l("Session number"),
+        validators=[DataRequired(message=_l("Enter the session number."))],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter your name."))])
+
+
+class NameForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter your name."))])
+
+
+def seat_secret(support_session_id: int) -> str | None:
+    return session.get("seats", {}).get(str(support_session_id))
+
+
+def current_seat(support_session_id: int) -> Participant | None:
+    return sessions.customer_by_secret(support_session_id, seat_secret(support_session_id))
+
+
+def _keep_seat(customer: Participant, secret: str) -> None:
+    seats = dict(session.get("seats", {}))
+    seats[str(customer.support_session_id)] = secret
+    session["seats"] = seats
+
+
+def _take_seat(support_session: SupportSession, name: str, email: str | None = None):
+    seat = current_seat(support_session.id)
+    if seat is None or seat.left_at is not None:
+        seat, secret = sessions.join_as_customer(support_session, name, email)
+        _keep_seat(seat, secret)
+    return redirect(url_for("join.customer_page", support_session_id=support_session.id))
+
+
+@bp.route("/", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["JOIN_RATE_LIMIT"], methods=["POST"])
+def index():
+    form = JoinForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            support_session = sessions.find_open_by_number(form.number.data)
+            return _take_seat(support_session, form.name.data)
+        except ServiceError as refused:
+            error = refused
+    status = (error.status if error else 400) if form.is_submitted() else 200
+    return render_template("join/index.html", form=form, error=error), status
+
+
+@bp.route("/i/<token>", methods=["GET", "POST"])
+def redeem(token: str):
+    invitation = invitations.redeem(token, InvitationRole.CUSTOMER)
+    support_session = invitation.support_session
+    seat = current_seat(support_session.id)
+    if seat is not None and seat.left_at is None:
+        return redirect(url_for("join.customer_page", support_session_id=support_session.id))
+    form = NameForm(data={"name": invitation.name} if invitation.name else None)
+    error = None
+    if form.validate_on_submit():
+        try:
+            return _take_seat(support_session, form.name.data, invitation.email)
+        except ServiceError as refused:
+            error = refused
+    status = 400 if form.is_submitted() else 200
+    return render_template(
+        "join/redeem.html",
+        form=form,
+        error=error,
+        support_session=support_session,
+        # The invite named the customer: the page sends itself, so the link
+        # "lands directly", while mail scanners that fetch without running
+        # scripts take no seat.
+        auto_submit=bool(invitation.name) and not form.is_submitted(),
+    ), status
+
+
+@bp.get("/session/<int:support_session_id>")
+def customer_page(support_session_id: int):
+    seat = current_seat(support_session_id)
+    if seat is None:
+        raise ServiceError(
+            _l("You are not taking part in this session. Join it with its session number."),
+            403,
+        )
+    support_session = seat.support_session
+    return render_template(
+        "join/customer.html",
+        **panel_context(support_session, seat),
+        viewer_left=seat.left_at,
+    )
+
+
+@bp.post("/session/<int:support_session_id>/leave")
+def leave(support_session_id: int):
+    seat = current_seat(support_session_id)
+    if seat is None:
+        raise ServiceError(_l("You are not taking part in this session."), 403)
+    sessions.leave(seat)
+    return redirect(url_for("join.left"))
+
+
+@bp.get("/left")
+def left():
+    return render_template("join/left.html")

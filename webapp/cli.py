@@ -1,0 +1,38 @@
+"""`flask --app wsgi user create …` and `flask --app wsgi demo`."""
+
+import click
+from flask import Flask
+
+from webapp.services import demo
+from webapp.services.errors import ServiceError
+from webapp.services.users import create_user
+
+
+def register(app: Flask) -> None:
+    @app.cli.group("user")
+    def user_group():
+        """Manage staff accounts."""
+
+    @user_group.command("create")
+    @click.argument("email")
+    @click.option("--name", required=True)
+    @click.option("--role", type=click.Choice(["rep", "agent", "admin"]), default="rep")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    def create(email: str, name: str, role: str, password: str):
+        """Create a staff user (prompts for the password when left out)."""
+        try:
+            user = create_user(email, name, role, password)
+        except ServiceError as error:
+            raise click.ClickException(str(error.message)) from None
+        click.echo(f"Created {user.role} {user.email}")
+
+    @app.cli.command("demo")
+    @click.option("--if-empty", is_flag=True, help="Seed only a database with no users.")
+    def demo_command(if_empty: bool):
+        """Seed a demo site: an admin, two reps, two agents and two queues."""
+        if if_empty and not demo.is_empty():
+            click.echo("Database has users; demo data left as it is.")
+            return
+        click.echo("Demo logins:")
+        for email, role, password in demo.seed():
+            click.echo(f"  {email:<22} {role:<6} password: {password}")

@@ -1,0 +1,59 @@
+"""Configuration read from the environment (names fixed by issue #3)."""
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+class Config:
+    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-change-me"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{INSTANCE_DIR / 'supportcenter.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+    MAIL_PORT = _env_int("MAIL_PORT", 25)
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or (
+        "Supportcenter <support@localhost>"
+    )
+
+    # Origin used in invitation links; when empty the request's own origin is used.
+    BASE_URL = (os.environ.get("BASE_URL") or "").rstrip("/")
+    PRESENCE_GRACE_SECONDS = float(os.environ.get("PRESENCE_GRACE_SECONDS") or 15)
+    JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT") or "10 per minute"
+    INVITATION_TTL_HOURS = _env_int("INVITATION_TTL_HOURS", 24)
+
+    BABEL_DEFAULT_LOCALE = "sv"
+    LANGUAGES = ("sv", "en")
+    WTF_CSRF_TIME_LIMIT = None  # a dashboard stays open for hours (R1.5)
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SOCK_SERVER_OPTIONS = {"ping_interval": 20}
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+
+
+class TestConfig(Config):
+    TESTING = True
+    SECRET_KEY = "test"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    REDIS_URL = None
+    MAIL_SERVER = None
+    BASE_URL = ""
+    WTF_CSRF_ENABLED = False
+    JOIN_RATE_LIMIT = "1000 per minute"
+    PRESENCE_GRACE_SECONDS = 2.0

@@ -1,0 +1,35 @@
+"""The realtime layer: bus, presence and per-viewer push (DESIGN.md "live")."""
+
+from flask import Flask
+
+from webapp.live.bus import LocalBus
+from webapp.live.presence import LocalPresence
+
+
+class Live:
+    def __init__(self, app: Flask):
+        self.app = app
+        self.bus = LocalBus()
+        self.presence = LocalPresence(
+            app.config["PRESENCE_GRACE_SECONDS"],
+            on_expired=self._controller_may_be_gone,
+        )
+
+    def publish(self, support_session_id: int, message: dict) -> None:
+        self.bus.publish(support_session_id, message)
+
+    def _controller_may_be_gone(self, support_session_id: int, participant_id: int) -> None:
+        from webapp.extensions import db
+        from webapp.services.sessions import end_if_controller_gone
+
+        with self.app.app_context():
+            try:
+                end_if_controller_gone(support_session_id, participant_id)
+            finally:
+                db.session.remove()
+
+
+def init_app(app: Flask) -> Live:
+    live = Live(app)
+    app.extensions["live"] = live
+    return live

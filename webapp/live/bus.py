@@ -1,0 +1,71 @@
+"""Delivers session events to the sockets subscribed in this process.
+
+`LocalBus` fans out in-process. With REDIS_URL a `RedisBus` publishes through
+Redis and one listener thread per process feeds the same local fan-out, so
+every worker's sockets hear every worker's events.
+"""
+
+import queue
+import threading
+from collections import defaultdict
+
+
+class Subscription:
+    def __init__(self, bus: "LocalBus", channel: int):
+        self._bus = bus
+        self.channel = channel
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+
+    def put(self, message: dict) -> None:
+        self._queue.put(message)
+
+    def get(self, timeout: float) -> dict | None:
+        try:
+            return self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def drain(self) -> list[dict]:
+        """Everything queued now: a burst of events needs one render, not many."""
+        messages = []
+        while True:
+            try:
+                messages.append(self._queue.get_nowait())
+            except queue.Empty:
+                return messages
+
+    def close(self) -> None:
+        self._bus.unsubscribe(self)
+
+
+class LocalBus:
+    def __init__(self) -> None:
+        self._subscribers: dict[int, set[Subscription]] = defaultdict(set)
+        self._lock = threading.Lock()
+
+    def subscribe(self, channel: int) -> Subscription:
+        subscription = Subscription(self, channel)
+        with self._lock:
+            self._subscribers[channel].add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        with self._lock:
+            subscribers = self._subscribers.get(subscription.channel)
+            if subscribers is not None:
+                subscribers.discard(subscription)
+                if not subscribers:
+                    del self._subscribers[subscription.channel]
+
+    def publish(self, channel: int, message: dict) -> None:
+        self.deliver(channel, message)
+
+    def deliver(self, channel: int, message: dict) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers.get(channel, ()))
+        for subscription in subscribers:
+            subscription.put(message)
+
+    def subscriber_count(self) -> int:
+        with self._lock:
+            return sum(len(s) for s in self._subscribers.values())

@@ -1,0 +1,141 @@
+"""A support session, the people in it, their invitations and its event log."""
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from webapp.extensions import db
+from webapp.models.base import utcnow
+from webapp.models.user import User
+
+
+class SessionState(StrEnum):
+    ACTIVE = "active"
+    QUEUED = "queued"  # handed to WebACD, waiting for an agent (R6)
+    ENDED = "ended"
+
+
+class ParticipantRole(StrEnum):
+    REP = "rep"
+    ASSISTANT = "assistant"
+    CUSTOMER = "customer"
+
+
+class InvitationRole(StrEnum):
+    CUSTOMER = "customer"
+    REP = "rep"
+
+
+class SupportSession(db.Model):
+    __tablename__ = "support_sessions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # Nine digits from `secrets`; unique over all sessions, which is stricter
+    # than R1.4's "among open sessions" and costs nothing at 9e8 numbers.
+    number: so.Mapped[str] = so.mapped_column(sa.String(9), unique=True, index=True)
+    state: so.Mapped[SessionState] = so.mapped_column(
+        sa.String(16), default=SessionState.ACTIVE, index=True
+    )
+    started_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    controller_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("participants.id", use_alter=True, name="fk_session_controller")
+    )
+    # Bumped on every state change; a compare-and-set on it makes two racing
+    # requests end with one winner on SQLite and PostgreSQL alike.
+    version: so.Mapped[int] = so.mapped_column(default=1)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    ended_at: so.Mapped[datetime | None]
+    end_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+
+    started_by: so.Mapped[User] = so.relationship(foreign_keys=[started_by_id])
+    participants: so.Mapped[list["Participant"]] = so.relationship(
+        back_populates="support_session",
+        foreign_keys="Participant.support_session_id",
+        order_by="Participant.id",
+    )
+    controller: so.Mapped["Participant | None"] = so.relationship(
+        foreign_keys=[controller_id], post_update=True
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != SessionState.ENDED
+
+    @property
+    def grouped_number(self) -> str:
+        return f"{self.number[:3]} {self.number[3:6]} {self.number[6:]}"
+
+    def present_participants(self) -> list["Participant"]:
+        return [p for p in self.participants if p.left_at is None]
+
+
+class Participant(db.Model):
+    __tablename__ = "participants"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    support_session_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("support_sessions.id"), index=True
+    )
+    role: so.Mapped[ParticipantRole] = so.mapped_column(sa.String(16))
+    user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    # sha256 of the secret a customer's browser holds; the secret itself is
+    # never stored, so a database leak does not hand out seats in sessions.
+    secret_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    joined_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    left_at: so.Mapped[datetime | None]
+    left_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+
+    support_session: so.Mapped[SupportSession] = so.relationship(
+        back_populates="participants", foreign_keys=[support_session_id]
+    )
+    user: so.Mapped[User | None] = so.relationship()
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in (ParticipantRole.REP, ParticipantRole.ASSISTANT)
+
+    @property
+    def is_controller(self) -> bool:
+        return self.support_session.controller_id == self.id
+
+    @property
+    def is_present(self) -> bool:
+        return self.left_at is None
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitations"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    support_session_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("support_sessions.id"), index=True
+    )
+    role: so.Mapped[InvitationRole] = so.mapped_column(sa.String(16))
+    email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
+    name: so.Mapped[str | None] = so.mapped_column(sa.String(80))
+    locale: so.Mapped[str] = so.mapped_column(sa.String(8))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    invited_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("participants.id"))
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    expires_at: so.Mapped[datetime]
+
+    support_session: so.Mapped[SupportSession] = so.relationship()
+
+
+class SessionEvent(db.Model):
+    """What happened in a session, in order; the live layer publishes these."""
+
+    __tablename__ = "session_events"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    support_session_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("support_sessions.id"), index=True
+    )
+    kind: so.Mapped[str] = so.mapped_column(sa.String(32))
+    participant_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("participants.id"))
+    data: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -1,0 +1,1 @@
+"""Use cases, one public function each, actor first (DESIGN.md "services")."""

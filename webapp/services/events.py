@@ -1,0 +1,77 @@
+"""Session events: written in the service's transaction, published after commit.
+
+Publishing from an `after_commit` hook means a subscriber never hears of a
+change that was rolled back, and every service gets it by calling `record`.
+"""
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from webapp.extensions import db
+from webapp.models import Participant, SessionEvent, SupportSession
+from webapp.services.errors import ServiceError
+
+_PENDING = "supportcenter_pending_events"
+
+
+def record(
+    support_session: SupportSession,
+    kind: str,
+    participant: Participant | None = None,
+    **data,
+) -> SessionEvent:
+    event = SessionEvent(
+        support_session_id=support_session.id,
+        kind=kind,
+        participant_id=participant.id if participant else None,
+        data=data,
+    )
+    db.session.add(event)
+    db.session.flush()  # the id must be read now: after commit no SQL may run
+    db.session.info.setdefault(_PENDING, []).append(
+        (event.support_session_id, {"kind": kind, "event_id": event.id})
+    )
+    return event
+
+
+def bump_version(support_session: SupportSession) -> None:
+    """Compare-and-set on the version column: of two racing writers one wins.
+
+    The loser's UPDATE matches no row; it gets a 409 and its transaction
+    (with whatever else it changed) rolls back.
+    """
+    result = db.session.execute(
+        sa.update(SupportSession)
+        .where(
+            SupportSession.id == support_session.id,
+            SupportSession.version == support_session.version,
+        )
+        .values(version=SupportSession.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise ServiceError(
+            _l("Someone else changed this session at the same moment. Please try again."),
+            409,
+        )
+    so.attributes.set_committed_value(support_session, "version", support_session.version + 1)
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def _publish_after_commit(session: so.Session) -> None:
+    events = session.info.pop(_PENDING, None)
+    if not events:
+        return
+    live = current_app.extensions.get("live")
+    if live is None:
+        return
+    for support_session_id, message in events:
+        live.publish(support_session_id, message)
+
+
+@sa.event.listens_for(so.Session, "after_rollback")
+def _forget_after_rollback(session: so.Session) -> None:
+    session.info.pop(_PENDING, None)

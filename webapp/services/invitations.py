@@ -1,0 +1,144 @@
+"""Invitations by email, by the rep's own mail program, or as a link (R2)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
+from webapp.extensions import db
+from webapp.models import Invitation, InvitationRole, Participant
+from webapp.models.base import utcnow
+from webapp.services import events, mailer
+from webapp.services.errors import ServiceError
+from webapp.services.secrets_ import digest, new_token
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    link: str
+    subject: str
+    body: str
+
+    @property
+    def mailto(self) -> str:
+        return (
+            f"mailto:{quote(self.invitation.email or '')}"
+            f"?subject={quote(self.subject)}&body={quote(self.body)}"
+        )
+
+
+def clean_email(email: str) -> str:
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ServiceError(
+            _l("Enter a valid email address, such as name@example.com."),
+            400,
+            field="email",
+        ) from None
+
+
+def invite(
+    actor: Participant,
+    role: str,
+    email: str | None,
+    locale: str,
+    *,
+    send_mail: bool,
+    name: str | None = None,
+) -> IssuedInvitation:
+    """R2.2-R2.4, R2.7. With `send_mail` the server mails it; otherwise the
+    caller hands the text to the rep's own mail program or clipboard."""
+    support_session = actor.support_session
+    if not actor.is_controller:
+        raise ServiceError(_l("Only the representative in control can invite."), 403)
+    if not support_session.is_open:
+        raise ServiceError(_l("This support session has ended."), 410)
+    if role not in tuple(InvitationRole):
+        raise ServiceError(_l("Choose Customer or Support representative."), 400, field="role")
+    role = InvitationRole(role)
+    if locale not in current_app.config["LANGUAGES"]:
+        locale = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if email is not None:
+        email = clean_email(email)
+    if name:
+        from webapp.services.sessions import clean_name
+
+        name = clean_name(name)
+
+    token = new_token()
+    invitation = Invitation(
+        support_session=support_session,
+        role=role,
+        email=email,
+        name=name or None,
+        locale=locale,
+        token_hash=digest(token),
+        invited_by_id=actor.id,
+        expires_at=utcnow() + timedelta(hours=current_app.config["INVITATION_TTL_HOURS"]),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    link = invitation_link(role, token)
+    with force_locale(locale):
+        template = f"mail/invite_{role}"
+        subject = render_template(f"{template}_subject.txt", support_session=support_session)
+        body = render_template(
+            f"{template}.txt", support_session=support_session, link=link, inviter=actor
+        )
+    subject = " ".join(subject.split())
+    events.record(
+        support_session,
+        "invited",
+        actor,
+        role=str(role),
+        email=email,
+        by_server=send_mail,
+    )
+    db.session.commit()
+    if send_mail and email:
+        outbox = mailer.send(email, subject, body)
+        if not outbox.delivered and current_app.config.get("MAIL_SERVER"):
+            raise ServiceError(
+                _l("The invitation could not be sent. Try again, or use your own email program."),
+                502,
+            )
+    return IssuedInvitation(invitation, link, subject, body)
+
+
+def invitation_link(role: InvitationRole, token: str) -> str:
+    endpoint = "join.redeem" if role == InvitationRole.CUSTOMER else "support.redeem"
+    base = current_app.config.get("BASE_URL")
+    if base:
+        return base + url_for(endpoint, token=token)
+    return url_for(endpoint, token=token, _external=True)
+
+
+def redeem(token: str, role: InvitationRole) -> Invitation:
+    """A stale, expired or wrong-role link gets one clear refusal each."""
+    invitation = db.session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == digest(token))
+    )
+    if invitation is None:
+        raise ServiceError(_l("This invitation link is not valid."), 404)
+    if invitation.role != role:
+        raise ServiceError(
+            _l("This invitation is for a customer.")
+            if invitation.role == InvitationRole.CUSTOMER
+            else _l("This invitation is for a support representative; log in to use it."),
+            403,
+        )
+    if not invitation.support_session.is_open:
+        raise ServiceError(_l("This support session has ended."), 410)
+    if invitation.expires_at < utcnow():
+        raise ServiceError(
+            _l("This invitation has expired. Ask your representative for a new one."),
+            410,
+        )
+    return invitation

@@ -1,0 +1,224 @@
+"""Starting, joining, leaving and ending support sessions (R1, R2.5, R1.5)."""
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.models import (
+    Participant,
+    ParticipantRole,
+    SessionState,
+    SupportSession,
+    User,
+)
+from webapp.models.base import utcnow
+from webapp.services import events
+from webapp.services.errors import ServiceError
+from webapp.services.secrets_ import digest, new_session_number, new_token
+
+NAME_MAX = 80
+
+
+class EndReason:
+    ENDED_BY_REP = "ended_by_rep"
+    CONTROLLER_GONE = "controller_gone"
+
+
+def start_session(rep: User) -> tuple[SupportSession, Participant]:
+    """R1.1: the rep becomes the session's first participant and its controller."""
+    for _attempt in range(5):
+        support_session = SupportSession(number=new_session_number(), started_by=rep)
+        db.session.add(support_session)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the number is taken; draw again
+            db.session.rollback()
+            continue
+        break
+    else:  # pragma: no cover - five collisions in 9e8 numbers
+        raise ServiceError(_l("Could not start a session. Please try again."), 409)
+
+    rep_participant = Participant(
+        support_session=support_session,
+        role=ParticipantRole.REP,
+        user=rep,
+        name=rep.name,
+    )
+    db.session.add(rep_participant)
+    db.session.flush()
+    support_session.controller = rep_participant
+    events.record(support_session, "started", rep_participant)
+    db.session.commit()
+    return support_session, rep_participant
+
+
+def find_open_by_number(number: str) -> SupportSession:
+    """One message for unknown and ended numbers, so nobody learns which exist."""
+    digits = "".join(ch for ch in number if not ch.isspace())
+    support_session = None
+    if len(digits) == 9 and digits.isdigit():
+        support_session = db.session.scalar(
+            sa.select(SupportSession).where(SupportSession.number == digits)
+        )
+    if support_session is None or not support_session.is_open:
+        raise ServiceError(
+            _l(
+                "There is no open support session with that number. Check the number and try again."
+            ),
+            404,
+            field="number",
+        )
+    return support_session
+
+
+def clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ServiceError(_l("Please enter your name."), 400, field="name")
+    if len(name) > NAME_MAX:
+        raise ServiceError(
+            _l("A name can be at most %(max)d characters.", max=NAME_MAX),
+            400,
+            field="name",
+        )
+    return name
+
+
+def join_as_customer(
+    support_session: SupportSession, name: str, email: str | None = None
+) -> tuple[Participant, str]:
+    """R2.5: a customer takes a seat; returns the seat and the secret the browser keeps."""
+    name = clean_name(name)
+    if not support_session.is_open:
+        raise ServiceError(_l("This support session has ended."), 410)
+    events.bump_version(support_session)
+    secret = new_token()
+    customer = Participant(
+        support_session=support_session,
+        role=ParticipantRole.CUSTOMER,
+        name=name,
+        email=email,
+        secret_hash=digest(secret),
+    )
+    db.session.add(customer)
+    db.session.flush()
+    events.record(support_session, "joined", customer)
+    db.session.commit()
+    return customer, secret
+
+
+def customer_by_secret(support_session_id: int, secret: str | None) -> Participant | None:
+    if not secret:
+        return None
+    return db.session.scalar(
+        sa.select(Participant).where(
+            Participant.support_session_id == support_session_id,
+            Participant.secret_hash == digest(secret),
+            Participant.role == ParticipantRole.CUSTOMER,
+        )
+    )
+
+
+def staff_participant(support_session_id: int, user: User) -> Participant | None:
+    """The user's present seat in the session, if they have one."""
+    return db.session.scalar(
+        sa.select(Participant).where(
+            Participant.support_session_id == support_session_id,
+            Participant.user_id == user.id,
+            Participant.left_at.is_(None),
+        )
+    )
+
+
+def open_sessions_of(user: User) -> list[SupportSession]:
+    return list(
+        db.session.scalars(
+            sa.select(SupportSession)
+            .join(Participant, Participant.support_session_id == SupportSession.id)
+            .where(
+                Participant.user_id == user.id,
+                Participant.left_at.is_(None),
+                SupportSession.state != SessionState.ENDED,
+            )
+            .order_by(SupportSession.id.desc())
+        )
+    )
+
+
+def leave(participant: Participant) -> None:
+    """A customer or assistant goes; the controller must end or hand over instead (R5.3)."""
+    support_session = participant.support_session
+    if participant.left_at is not None or not support_session.is_open:
+        return
+    if participant.is_controller:
+        raise ServiceError(
+            _l("You are in control of this session. End it, or hand control over first."),
+            409,
+        )
+    events.bump_version(support_session)
+    participant.left_at = utcnow()
+    participant.left_reason = "left"
+    events.record(support_session, "left", participant)
+    db.session.commit()
+
+
+def end_session(actor: Participant, reason: str = EndReason.ENDED_BY_REP) -> None:
+    """R1.5: only the controller ends a session; everyone's seat closes with it."""
+    support_session = actor.support_session
+    if not support_session.is_open:
+        return
+    if not actor.is_controller:
+        raise ServiceError(_l("Only the representative in control can end the session."), 403)
+    _close(support_session, actor, reason)
+
+
+def end_if_controller_gone(support_session_id: int, participant_id: int) -> bool:
+    """Called by presence when a participant's grace period ran out (R1.5)."""
+    support_session = db.session.get(SupportSession, support_session_id)
+    if (
+        support_session is None
+        or not support_session.is_open
+        or support_session.controller_id != participant_id
+    ):
+        return False
+    try:
+        _close(support_session, support_session.controller, EndReason.CONTROLLER_GONE)
+    except ServiceError:  # another process or request ended or changed it first
+        return False
+    return True
+
+
+def _close(support_session: SupportSession, actor: Participant | None, reason: str) -> None:
+    events.bump_version(support_session)
+    now = utcnow()
+    support_session.state = SessionState.ENDED
+    support_session.ended_at = now
+    support_session.end_reason = reason
+    for participant in support_session.participants:
+        if participant.left_at is None:
+            participant.left_at = now
+            participant.left_reason = "session_ended"
+    events.record(support_session, "ended", actor, reason=reason)
+    db.session.commit()
+
+
+def assist(rep: User, support_session: SupportSession) -> Participant:
+    """R4.1: a logged-in rep joins without control; a second call finds the same seat."""
+    if not support_session.is_open:
+        raise ServiceError(_l("This support session has ended."), 410)
+    seat = staff_participant(support_session.id, rep)
+    if seat is not None:
+        return seat
+    events.bump_version(support_session)
+    seat = Participant(
+        support_session=support_session,
+        role=ParticipantRole.ASSISTANT,
+        user=rep,
+        name=rep.name,
+    )
+    db.session.add(seat)
+    db.session.flush()
+    events.record(support_session, "joined", seat)
+    db.session.commit()
+    return seat

@@ -1,0 +1,97 @@
+// Small behaviours htmx does not cover: modal dialogs that give focus back,
+// keyboard tabs, copying a link, and the live connection indicator.
+
+function openDialogs(root) {
+  root.querySelectorAll("dialog[data-open]:not([open])").forEach((dialog) => {
+    const opener = document.querySelector(dialog.dataset.opener) || document.activeElement;
+    dialog.addEventListener("close", () => {
+      dialog.remove();
+      if (opener && document.contains(opener)) opener.focus();
+    });
+    dialog.showModal();
+    const first = dialog.querySelector("[autofocus]");
+    if (first) first.focus();
+  });
+}
+
+function wireTabs(root) {
+  root.querySelectorAll("[data-tabs]:not([data-wired])").forEach((container) => {
+    container.dataset.wired = "1";
+    const tabs = Array.from(container.querySelectorAll('[role="tab"]'));
+    const select = (tab, focus) => {
+      tabs.forEach((other) => {
+        const selected = other === tab;
+        other.setAttribute("aria-selected", String(selected));
+        other.tabIndex = selected ? 0 : -1;
+        document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
+      });
+      if (focus) tab.focus();
+    };
+    tabs.forEach((tab, index) => {
+      tab.addEventListener("click", () => select(tab, false));
+      tab.addEventListener("keydown", (event) => {
+        const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+        if (step) {
+          event.preventDefault();
+          select(tabs[(index + step + tabs.length) % tabs.length], true);
+        } else if (event.key === "Home" || event.key === "End") {
+          event.preventDefault();
+          select(tabs[event.key === "Home" ? 0 : tabs.length - 1], true);
+        }
+      });
+    });
+  });
+}
+
+async function copyFrom(input, statusElement) {
+  input.select();
+  try {
+    await navigator.clipboard.writeText(input.value);
+    if (statusElement) statusElement.textContent = document.documentElement.lang === "en"
+      ? "Link copied." : "Länken är kopierad.";
+  } catch {
+    // No clipboard permission: the link stays selected for Ctrl+C.
+  }
+}
+
+function wireResults(root) {
+  root.querySelectorAll("input[data-copy-now]").forEach((input) => {
+    input.removeAttribute("data-copy-now");
+    copyFrom(input, document.querySelector("[data-copy-status]"));
+  });
+  root.querySelectorAll("a[data-open-once]").forEach((link) => {
+    link.removeAttribute("data-open-once");
+    link.click();
+  });
+  root.querySelectorAll("form[data-auto-submit]").forEach((form) => {
+    form.removeAttribute("data-auto-submit");
+    form.requestSubmit();
+  });
+}
+
+document.addEventListener("click", (event) => {
+  const closer = event.target.closest("[data-close-dialog]");
+  if (closer) closer.closest("dialog")?.close();
+  const copier = event.target.closest("[data-copy]");
+  if (copier) copyFrom(document.querySelector(copier.dataset.copy), document.querySelector("[data-copy-status]"));
+});
+
+function setConnection(event, state) {
+  const live = event.target.closest("[data-connection]");
+  if (live) live.dataset.connection = state;
+}
+document.addEventListener("htmx:wsOpen", (event) => setConnection(event, "open"));
+document.addEventListener("htmx:wsClose", (event) => setConnection(event, "closed"));
+
+function init(root) {
+  openDialogs(root);
+  wireTabs(root);
+  wireResults(root);
+}
+
+document.addEventListener("htmx:load", (event) => init(event.detail.elt));
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", () => init(document));
+} else {
+  init(document);
+}

@@ -1,0 +1,90 @@
+"""What every page shares: the htmx check, error replies, login loading."""
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError, generate_csrf
+from werkzeug.exceptions import HTTPException
+
+from webapp.extensions import db, login_manager
+from webapp.models import User
+from webapp.services.errors import ServiceError
+
+
+def safe_next_path(target: str | None) -> str | None:
+    """Only a path on this site: an open redirect would make links a phishing tool."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    return None if parts.scheme or parts.netloc or "\\" in target else target
+
+
+def is_htmx() -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def alert(message: str, status: int, kind: str = "error") -> Response | tuple:
+    """A message the user sees where they are: in the flash region for htmx,
+    or on a page of its own for a plain request, with the same status."""
+    if is_htmx():
+        response = Response(
+            render_template("_alert.html", message=message, kind=kind, oob=False),
+            status,
+        )
+        response.headers["HX-Retarget"] = "#flash"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return render_template("error.html", message=message, status=status), status
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see that page.")
+    login_manager.login_message_category = "info"
+
+    @app.context_processor
+    def template_globals():
+        return {
+            "csrf_token_value": generate_csrf,
+            "is_htmx": is_htmx,
+            "current_locale": str(get_locale()),
+        }
+
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError):
+        db.session.rollback()
+        return alert(str(error.message), error.status)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return alert(_("This form has expired. Reload the page and try again."), 400)
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(error: RateLimitExceeded):
+        return alert(_("Too many attempts. Wait a minute and try again."), 429)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            400: _("The request could not be understood."),
+            403: _("You do not have access to this page."),
+            404: _("The page could not be found."),
+            405: _("That action is not allowed here."),
+            413: _("The upload is too large."),
+        }
+        status = error.code or 500
+        return alert(messages.get(status, _("Something went wrong.")), status)
+
+    @app.errorhandler(500)
+    def internal_error(error):
+        db.session.rollback()
+        return alert(_("Something went wrong on our side. Please try again."), 500)
