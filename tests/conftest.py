@@ -1,6 +1,8 @@
+import contextvars
 import os
 
 import pytest
+from flask.testing import FlaskClient
 
 from webapp import create_app
 from webapp.config import TestConfig
@@ -11,9 +13,23 @@ def make_config(**overrides) -> type:
     return type("ConfiguredTest", (TestConfig,), overrides)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as on a real server.
+
+    The fixture keeps an app context open for factories and asserts; without
+    this, requests would share its `g` and so the logged-in user and locale.
+    """
+
+    def open(self, *args, **kwargs):
+        response = contextvars.Context().run(super().open, *args, **kwargs)
+        db.session.expire_all()  # what the test holds may have changed
+        return response
+
+
 @pytest.fixture
-def app():
-    app = create_app(make_config())
+def app(tmp_path):
+    app = create_app(make_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.sqlite'}"))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         db.create_all()
         yield app

@@ -20,9 +20,7 @@ def request_context(app):
 
 def test_server_invite_mails_the_link_in_the_chosen_language(app, request_context, outbox):
     support_session, rep_seat = make_support_session(make_rep("Rut"))
-    issued = invitations.invite(
-        rep_seat, "customer", "Kund@Example.com", "en", send_mail=True
-    )
+    issued = invitations.invite(rep_seat, "customer", "Kund@Example.com", "en", send_mail=True)
     assert issued.link.startswith("http://support.example/join/i/")
     token = issued.link.rsplit("/", 1)[1]
     assert len(token) >= 32  # 192 bits, url-safe

@@ -121,7 +121,8 @@ def test_presence_expiry_ends_only_when_the_controller_is_gone(app):
 
 def test_stale_version_loses_the_race(app):
     support_session, rep_seat = make_support_session()
-    # Another writer bumped the version after this request read the row.
+    assert support_session.version == 1  # this request has read the row
+    # ... and then another writer changes it.
     db.session.execute(
         sa.update(type(support_session))
         .values(version=99)

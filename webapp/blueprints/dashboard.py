@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 from webapp.extensions import db
 from webapp.live.push import panel_context
@@ -30,15 +31,16 @@ class InviteForm(FlaskForm):
     role = RadioField(
         _l("Invite"),
         choices=[
-            (InvitationRole.CUSTOMER.value, _l("Customer")),
-            (InvitationRole.REP.value, _l("Support representative")),
+            SelectChoice(InvitationRole.CUSTOMER.value, _l("Customer")),
+            SelectChoice(InvitationRole.REP.value, _l("Support representative")),
         ],
         default=InvitationRole.CUSTOMER.value,
     )
     email = EmailField(_l("Email address"))
     name = StringField(_l("Name (optional)"))
     locale = SelectField(
-        _l("Language of the invitation"), choices=[("sv", "Svenska"), ("en", "English")]
+        _l("Language of the invitation"),
+        choices=[SelectChoice("sv", "Svenska"), SelectChoice("en", "English")],
     )
     own_program = BooleanField(_l("Send using my own email program"))
 

@@ -22,6 +22,7 @@ bp = Blueprint("live", __name__)
 
 POLICY_VIOLATION = 1008
 NORMAL_CLOSURE = 1000
+FINAL_CLOSE_WAIT_SECONDS = 10
 
 
 def _viewer(support_session_id: int) -> Participant | None:
@@ -49,7 +50,7 @@ def session_socket(ws, support_session_id: int):
             live.publish(support_session_id, {"kind": "presence"})
         while True:
             if not _send_panels(ws, support_session_id, viewer_id, locale):
-                ws.close(reason=NORMAL_CLOSURE, message="session ended")
+                _await_client_close(ws)
                 return
             while subscription.get(timeout=1.0) is None:
                 _read_incoming(ws)
@@ -74,6 +75,16 @@ def _send_panels(ws, support_session_id: int, viewer_id: int, locale: str) -> bo
         # A socket lives for hours: it must not pin a transaction (and on
         # SQLite a read lock) or see stale rows on the next event.
         db.session.remove()
+
+
+def _await_client_close(ws) -> None:
+    """The final panel removes the page's ws-connect element, so the browser
+    closes the socket itself. Closing from here first races the dev server's
+    response bytes and can reach the browser as an abnormal closure (1006),
+    which htmx answers by reconnecting before the final panel is shown."""
+    for _ in range(int(FINAL_CLOSE_WAIT_SECONDS * 10)):
+        ws.receive(timeout=0.1)
+    ws.close(reason=NORMAL_CLOSURE, message="session over")
 
 
 def _read_incoming(ws) -> None:

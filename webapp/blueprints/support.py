@@ -16,8 +16,7 @@ bp = Blueprint("support", __name__, url_prefix="/support")
 
 
 class StartForm(FlaskForm):
-    # R1.3: checked by default, as the seed's "Avmarkera kryssrutan E-post" implies.
-    email = BooleanField(_l("Email"), default=True)
+    email = BooleanField(_l("Email"))
 
 
 class AssistForm(FlaskForm):
@@ -29,7 +28,8 @@ class AssistForm(FlaskForm):
 def index():
     return render_template(
         "support/index.html",
-        start_form=StartForm(),
+        # R1.3: checked by default, as the seed's "Avmarkera kryssrutan E-post" implies.
+        start_form=StartForm(data={"email": True}),
         assist_form=AssistForm(),
         open_sessions=sessions.open_sessions_of(current_user),
     )
