@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 PORT    ?= 5000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test install install-dev translations browser lint serve clean
+.PHONY: run test test-postgres install install-dev translations browser lint serve clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -33,8 +33,13 @@ run: install
 browser:
 	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
 
+# Everything on SQLite, then the service and route tests again on PostgreSQL.
 test: install-dev browser
 	$(VENV)/bin/pytest -q
+	$(MAKE) --no-print-directory test-postgres
+
+test-postgres: install-dev
+	bash .ci/with-postgres $(VENV)/bin/pytest -q tests/unit tests/routes
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -26,9 +26,14 @@ class IsolatedClient(FlaskClient):
         return response
 
 
+def database_url(tmp_path) -> str:
+    """SQLite per test by default; TEST_DATABASE_URL runs the same tests on PostgreSQL."""
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.sqlite'}"
+
+
 @pytest.fixture
 def app(tmp_path):
-    app = create_app(make_config(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.sqlite'}"))
+    app = create_app(make_config(SQLALCHEMY_DATABASE_URI=database_url(tmp_path)))
     app.test_client_class = IsolatedClient
     with app.app_context():
         db.create_all()

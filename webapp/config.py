@@ -50,7 +50,7 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test"
-    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or "sqlite://"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
     REDIS_URL = None
     MAIL_SERVER = None
     BASE_URL = ""

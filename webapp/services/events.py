@@ -10,7 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
-from webapp.models import Participant, SessionEvent, SupportSession
+from webapp.models import Participant, SessionEvent, SessionState, SupportSession
 from webapp.services.errors import ServiceError
 
 _PENDING = "supportcenter_pending_events"
@@ -58,6 +58,19 @@ def bump_version(support_session: SupportSession) -> None:
             409,
         )
     so.attributes.set_committed_value(support_session, "version", support_session.version + 1)
+
+
+def lock_open(support_session: SupportSession) -> None:
+    """Serialises a join with a concurrent end (row lock on PostgreSQL; SQLite
+    serialises writers anyway) without making two joins conflict."""
+    state = db.session.scalar(
+        sa.select(SupportSession.state)
+        .where(SupportSession.id == support_session.id)
+        .with_for_update()
+    )
+    if state == SessionState.ENDED:
+        db.session.rollback()
+        raise ServiceError(_l("This support session has ended."), 410)
 
 
 @sa.event.listens_for(so.Session, "after_commit")

@@ -92,7 +92,7 @@ def join_as_customer(
     name = clean_name(name)
     if not support_session.is_open:
         raise ServiceError(_l("This support session has ended."), 410)
-    events.bump_version(support_session)
+    events.lock_open(support_session)
     secret = new_token()
     customer = Participant(
         support_session=support_session,
@@ -210,7 +210,7 @@ def assist(rep: User, support_session: SupportSession) -> Participant:
     seat = staff_participant(support_session.id, rep)
     if seat is not None:
         return seat
-    events.bump_version(support_session)
+    events.lock_open(support_session)
     seat = Participant(
         support_session=support_session,
         role=ParticipantRole.ASSISTANT,
