@@ -9,7 +9,13 @@ from webapp.live.presence import LocalPresence
 class Live:
     def __init__(self, app: Flask):
         self.app = app
-        self.bus = LocalBus()
+        redis_url = app.config.get("REDIS_URL")
+        if redis_url:
+            from webapp.live.redis_bus import RedisBus
+
+            self.bus: LocalBus = RedisBus(redis_url)
+        else:
+            self.bus = LocalBus()
         self.presence = LocalPresence(
             app.config["PRESENCE_GRACE_SECONDS"],
             on_expired=self._controller_may_be_gone,
