@@ -105,7 +105,15 @@ def test_invite_join_live_participants_and_end(live_server, new_page, locale):
     assert f"{number[:3]} {number[3:6]} {number[6:]}" in body
     dialog.get_by_role("button", name="Stäng" if locale == "sv" else "Close").click()
     expect(dialog).to_be_hidden()
-    expect(rep.get_by_role("button", name=words["invite"])).to_be_focused()
+    invite_button = rep.get_by_role("button", name=words["invite"])
+    expect(invite_button).to_be_focused()
+    assert "invite=" not in rep.url  # a reload must not pop the dialog again
+    # R2.6: the invite panel opens again, from the keyboard.
+    rep.keyboard.press("Enter")
+    expect(dialog).to_be_visible()
+    rep.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(invite_button).to_be_focused()
 
     # R2.4: the customer opens the link, gives a name, lands on the session page.
     kim = new_page()

@@ -34,6 +34,8 @@ class IssuedInvitation:
 
 
 def clean_email(email: str) -> str:
+    if not email.strip():
+        raise ServiceError(_l("Enter an email address."), 400, field="email")
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized
     except EmailNotValidError:

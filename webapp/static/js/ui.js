@@ -1,13 +1,26 @@
 // Small behaviours htmx does not cover: modal dialogs that give focus back,
 // keyboard tabs, copying a link, and the live connection indicator.
 
+function withRoot(root, selector) {
+  // htmx:load hands over the swapped element itself, which querySelectorAll skips.
+  const found = Array.from(root.querySelectorAll(selector));
+  return root.matches && root.matches(selector) ? [root, ...found] : found;
+}
+
 function openDialogs(root) {
-  root.querySelectorAll("dialog[data-open]:not([open])").forEach((dialog) => {
+  withRoot(root, "dialog[data-open]:not([open])").forEach((dialog) => {
     const opener = document.querySelector(dialog.dataset.opener) || document.activeElement;
     dialog.addEventListener("close", () => {
       dialog.remove();
       if (opener && document.contains(opener)) opener.focus();
     });
+    // Opened once from ?invite=1 (R1.3); a reload must not open it again.
+    const url = new URL(window.location.href);
+    if (url.searchParams.has("invite")) {
+      url.searchParams.delete("invite");
+      window.history.replaceState(null, "", url);
+    }
+    document.querySelectorAll("dialog[open]").forEach((other) => other.close());
     dialog.showModal();
     const first = dialog.querySelector("[autofocus]");
     if (first) first.focus();
@@ -63,7 +76,7 @@ function wireResults(root) {
     link.removeAttribute("data-open-once");
     link.click();
   });
-  root.querySelectorAll("form[data-auto-submit]").forEach((form) => {
+  withRoot(root, "form[data-auto-submit]").forEach((form) => {
     form.removeAttribute("data-auto-submit");
     form.requestSubmit();
   });
