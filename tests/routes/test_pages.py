@@ -29,6 +29,15 @@ def join(client, number, name="Kim Kund"):
     return client.post("/join/", data={"number": number, "name": name})
 
 
+def copy_link(rep_client, support_session, role) -> str:
+    """Kopiera länk in the invite dialog; returns the link's path."""
+    page = rep_client.post(
+        f"/dashboard/{support_session.id}/invite",
+        data={"role": role, "locale": "sv", "copy_link": "1"},
+    ).text
+    return re.search(r'value="http://localhost(/[^"]+/i/[^"]+)"', page).group(1)
+
+
 def test_swedish_is_the_default_and_english_sticks(client):
     page = client.get("/").text
     assert "Supportcenter" in page and ">Delta<" in page
@@ -181,11 +190,7 @@ def test_copy_link_needs_no_email(app, login_as, outbox):
 def test_customer_link_lands_on_the_name_form_then_the_session(app, login_as):
     support_session, _ = make_support_session()
     rep_client = login_as(support_session.started_by)
-    page = rep_client.post(
-        f"/dashboard/{support_session.id}/invite",
-        data={"role": "customer", "locale": "sv", "copy_link": "1"},
-    ).text
-    link = re.search(r'value="http://localhost(/join/i/[^"]+)"', page).group(1)
+    link = copy_link(rep_client, support_session, "customer")
     customer = app.test_client()
     form = customer.get(link)
     assert form.status_code == 200 and "Namn" in form.text
@@ -206,11 +211,7 @@ def test_customer_link_lands_on_the_name_form_then_the_session(app, login_as):
 def test_bad_links_get_a_clear_page(app, login_as, path, status, text):
     support_session, _ = make_support_session()
     rep_client = login_as(support_session.started_by)
-    page = rep_client.post(
-        f"/dashboard/{support_session.id}/invite",
-        data={"role": "rep", "locale": "sv", "copy_link": "1"},
-    ).text
-    rep_token = re.search(r"/support/i/([^\"]+)", page).group(1)
+    rep_token = copy_link(rep_client, support_session, "rep").rsplit("/", 1)[1]
     response = app.test_client().get(path.format(bad="x" * 32, rep=rep_token))
     assert response.status_code == status
     assert text in response.text
@@ -219,11 +220,7 @@ def test_bad_links_get_a_clear_page(app, login_as, path, status, text):
 def test_links_stop_working_when_the_session_ends(app, login_as):
     support_session, _rep_seat = make_support_session()
     rep_client = login_as(support_session.started_by)
-    page = rep_client.post(
-        f"/dashboard/{support_session.id}/invite",
-        data={"role": "customer", "locale": "sv", "copy_link": "1"},
-    ).text
-    link = re.search(r'value="http://localhost(/join/i/[^"]+)"', page).group(1)
+    link = copy_link(rep_client, support_session, "customer")
     rep_client.post(f"/dashboard/{support_session.id}/end")
     response = app.test_client().get(link)
     assert response.status_code == 410
