@@ -52,6 +52,12 @@ WORDS = {
 }
 
 
+def make_rut(live_server) -> None:
+    with live_server.app_context():
+        create_user("rut@example.com", "Rut Rep", "rep", "password123")
+        db.session.remove()
+
+
 def participants_of(page):
     return page.locator("#participants")
 
@@ -61,9 +67,7 @@ def participants_of(page):
 def test_invite_join_live_participants_and_end(live_server, new_page, locale):
     words = WORDS[locale]
     base = live_server.base_url
-    with live_server.app_context():
-        create_user("rut@example.com", "Rut Rep", "rep", "password123")
-        db.session.remove()
+    make_rut(live_server)
 
     # The rep logs in, in the scenario's language.
     rep = new_page()
@@ -153,9 +157,7 @@ def test_invite_join_live_participants_and_end(live_server, new_page, locale):
 @pytest.mark.e2e
 def test_reload_inside_the_grace_period_keeps_the_session(live_server, new_page):
     base = live_server.base_url
-    with live_server.app_context():
-        create_user("rut@example.com", "Rut Rep", "rep", "password123")
-        db.session.remove()
+    make_rut(live_server)
     rep = new_page()
     rep.goto(base + "/login")
     rep.get_by_label("E-post").fill("rut@example.com")
