@@ -29,12 +29,18 @@ def join(client, number, name="Kim Kund"):
     return client.post("/join/", data={"number": number, "name": name})
 
 
+def send_invite(rep_client, support_session, **fields):
+    """Submits the invite dialog the way htmx does."""
+    return rep_client.post(
+        f"/dashboard/{support_session.id}/invite",
+        data={"role": "customer", "locale": "sv", **fields},
+        headers={"HX-Request": "true"},
+    )
+
+
 def copy_link(rep_client, support_session, role) -> str:
     """Kopiera länk in the invite dialog; returns the link's path."""
-    page = rep_client.post(
-        f"/dashboard/{support_session.id}/invite",
-        data={"role": role, "locale": "sv", "copy_link": "1"},
-    ).text
+    page = send_invite(rep_client, support_session, role=role, copy_link="1").text
     return re.search(r'value="http://localhost(/[^"]+/i/[^"]+)"', page).group(1)
 
 
@@ -149,11 +155,7 @@ def test_customer_page_needs_the_seat_cookie(app, client):
 def test_invite_dialog_refuses_a_bad_email_and_sends_nothing(app, login_as, outbox):
     support_session, _ = make_support_session()
     client = login_as(support_session.started_by)
-    response = client.post(
-        f"/dashboard/{support_session.id}/invite",
-        data={"role": "customer", "email": "not-an-address", "locale": "sv"},
-        headers={"HX-Request": "true"},
-    )
+    response = send_invite(client, support_session, email="not-an-address")
     assert response.status_code == 400
     assert "Ange en giltig e-postadress" in response.text
     assert 'aria-invalid="true"' in response.text
@@ -163,11 +165,7 @@ def test_invite_dialog_refuses_a_bad_email_and_sends_nothing(app, login_as, outb
 def test_invite_by_server_mail_reports_where_it_went(app, login_as, outbox):
     support_session, _ = make_support_session()
     client = login_as(support_session.started_by)
-    response = client.post(
-        f"/dashboard/{support_session.id}/invite",
-        data={"role": "customer", "email": "kund@example.com", "locale": "en"},
-        headers={"HX-Request": "true"},
-    )
+    response = send_invite(client, support_session, email="kund@example.com", locale="en")
     assert response.status_code == 200
     assert "kund@example.com" in response.text
     [mail] = outbox()
@@ -177,11 +175,7 @@ def test_invite_by_server_mail_reports_where_it_went(app, login_as, outbox):
 def test_copy_link_needs_no_email(app, login_as, outbox):
     support_session, _ = make_support_session()
     client = login_as(support_session.started_by)
-    response = client.post(
-        f"/dashboard/{support_session.id}/invite",
-        data={"role": "rep", "email": "", "locale": "sv", "copy_link": "1"},
-        headers={"HX-Request": "true"},
-    )
+    response = send_invite(client, support_session, role="rep", email="", copy_link="1")
     assert response.status_code == 200
     assert "/support/i/" in response.text
     assert outbox() == []
