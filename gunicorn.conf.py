@@ -4,9 +4,9 @@ import os
 
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 worker_class = "gevent"
-# Presence lives in the worker until it moves to Redis (#4), so one worker is
-# the safe default; one gevent worker holds thousands of sockets.
-workers = int(os.environ.get("WORKERS", "1"))
+# Several workers need REDIS_URL: the bus and presence live there. Without it,
+# run one worker (it holds thousands of sockets under gevent).
+workers = int(os.environ.get("WORKERS", "2"))
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "2000"))
 timeout = 60
 graceful_timeout = 10

@@ -5,6 +5,8 @@ socket dropped while things happened converges to what a reload would show.
 """
 
 import logging
+import time
+import uuid
 
 from flask import Blueprint, current_app
 from flask_babel import get_locale
@@ -13,6 +15,7 @@ from simple_websocket import ConnectionClosed
 
 from webapp.blueprints.join import current_seat
 from webapp.extensions import db, sock
+from webapp.live.presence import HEARTBEAT_SECONDS
 from webapp.live.push import render_panels
 from webapp.models import Participant, SupportSession
 from webapp.services import sessions
@@ -43,8 +46,10 @@ def session_socket(ws, support_session_id: int):
     viewer_id = viewer.id
     locale = str(get_locale())
     live = current_app.extensions["live"]
+    connection_id = uuid.uuid4().hex
     subscription = live.bus.subscribe(support_session_id)
-    came_online = live.presence.connect(viewer_id, support_session_id)
+    came_online = live.presence.connect(viewer_id, support_session_id, connection_id)
+    next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
     try:
         if came_online:
             live.publish(support_session_id, {"kind": "presence"})
@@ -54,12 +59,15 @@ def session_socket(ws, support_session_id: int):
                 return
             while subscription.get(timeout=1.0) is None:
                 _read_incoming(ws)
+                if time.monotonic() >= next_heartbeat:
+                    live.presence.heartbeat(viewer_id, connection_id)
+                    next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
             subscription.drain()  # one render covers every event queued meanwhile
     except ConnectionClosed:
         pass
     finally:
         subscription.close()
-        if live.presence.disconnect(viewer_id, support_session_id):
+        if live.presence.disconnect(viewer_id, support_session_id, connection_id):
             live.publish(support_session_id, {"kind": "presence"})
         db.session.remove()
 

@@ -3,23 +3,25 @@
 from flask import Flask
 
 from webapp.live.bus import LocalBus
-from webapp.live.presence import LocalPresence
+from webapp.live.presence import LocalPresence, Presence
 
 
 class Live:
     def __init__(self, app: Flask):
         self.app = app
         redis_url = app.config.get("REDIS_URL")
+        grace = app.config["PRESENCE_GRACE_SECONDS"]
+        self.bus: LocalBus
+        self.presence: Presence
         if redis_url:
             from webapp.live.redis_bus import RedisBus
+            from webapp.live.redis_presence import RedisPresence
 
-            self.bus: LocalBus = RedisBus(redis_url)
+            self.bus = RedisBus(redis_url)
+            self.presence = RedisPresence(redis_url, grace, self._controller_may_be_gone)
         else:
             self.bus = LocalBus()
-        self.presence = LocalPresence(
-            app.config["PRESENCE_GRACE_SECONDS"],
-            on_expired=self._controller_may_be_gone,
-        )
+            self.presence = LocalPresence(grace, self._controller_may_be_gone)
 
     def publish(self, support_session_id: int, message: dict) -> None:
         self.bus.publish(support_session_id, message)

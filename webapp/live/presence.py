@@ -4,71 +4,63 @@ ends the session (R1.5).
 A reload closes the old socket and opens a new one within a second or two;
 closing the tab or navigating away leaves nothing. So a session ends only when
 its controller has had no socket for PRESENCE_GRACE_SECONDS.
+
+`LocalPresence` keeps this in the process; `RedisPresence` (redis_presence.py)
+keeps it in Redis so a socket may come back on another worker or machine.
+Both share the reaper here: a thread that hands each overdue participant to
+`on_expired` exactly once.
 """
 
 import logging
 import threading
 import time
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 2.0  # how often an open socket refreshes its presence
 
 
-class LocalPresence:
+class Presence:
     def __init__(self, grace_seconds: float, on_expired: Callable[[int, int], None]):
         self.grace_seconds = grace_seconds
         self._on_expired = on_expired
-        self._connections: Counter[int] = Counter()
-        self._deadlines: dict[int, tuple[float, int]] = {}  # participant -> (when, session)
-        self._lock = threading.Lock()
         self._reaper: threading.Thread | None = None
+        self._reaper_lock = threading.Lock()
         self._stopping = threading.Event()
 
-    def connect(self, participant_id: int, support_session_id: int) -> bool:
-        """Returns True when this is the participant's first socket (came online)."""
-        with self._lock:
-            self._connections[participant_id] += 1
-            self._deadlines.pop(participant_id, None)
-            return self._connections[participant_id] == 1
+    # The storage: subclasses keep connections and deadlines.
+    def connect(self, participant_id: int, support_session_id: int, connection_id: str) -> bool:
+        """Records a socket; True when it is the participant's first (came online)."""
+        raise NotImplementedError
 
-    def disconnect(self, participant_id: int, support_session_id: int) -> bool:
-        """Returns True when the participant has no socket left (went offline)."""
-        with self._lock:
-            self._connections[participant_id] -= 1
-            if self._connections[participant_id] > 0:
-                return False
-            del self._connections[participant_id]
-            self._deadlines[participant_id] = (
-                time.monotonic() + self.grace_seconds,
-                support_session_id,
-            )
-        self._ensure_reaper()
-        return True
+    def disconnect(self, participant_id: int, support_session_id: int, connection_id: str) -> bool:
+        """Forgets a socket; True when none is left (went offline, grace starts)."""
+        raise NotImplementedError
+
+    def heartbeat(self, participant_id: int, connection_id: str) -> None:
+        """An open socket says it is still there (matters only across processes)."""
 
     def expect(self, participant_id: int, support_session_id: int) -> None:
         """A page was served: if its socket never arrives, treat it as gone."""
-        with self._lock:
-            if self._connections[participant_id] == 0:
-                self._deadlines.setdefault(
-                    participant_id,
-                    (time.monotonic() + self.grace_seconds, support_session_id),
-                )
-        self._ensure_reaper()
-
-    def is_connected(self, participant_id: int) -> bool:
-        with self._lock:
-            return self._connections[participant_id] > 0
+        raise NotImplementedError
 
     def connected_among(self, participant_ids: list[int]) -> set[int]:
-        with self._lock:
-            return {pid for pid in participant_ids if self._connections[pid] > 0}
+        raise NotImplementedError
 
+    def is_connected(self, participant_id: int) -> bool:
+        return participant_id in self.connected_among([participant_id])
+
+    def _take_due(self, now: float) -> list[tuple[int, int]]:
+        """Removes and returns (participant, session) pairs whose grace ran out."""
+        raise NotImplementedError
+
+    # The reaper.
     def stop(self) -> None:
         self._stopping.set()
 
     def _ensure_reaper(self) -> None:
-        with self._lock:
+        with self._reaper_lock:
             if self._reaper is not None and self._reaper.is_alive():
                 return
             self._reaper = threading.Thread(target=self._reap, name="presence-reaper", daemon=True)
@@ -76,20 +68,64 @@ class LocalPresence:
 
     def _reap(self) -> None:
         while not self._stopping.wait(min(0.5, self.grace_seconds / 4)):
-            now = time.monotonic()
-            with self._lock:
-                expired = [
-                    (participant_id, support_session_id)
-                    for participant_id, (
-                        when,
-                        support_session_id,
-                    ) in self._deadlines.items()
-                    if when <= now
-                ]
-                for participant_id, _ in expired:
-                    del self._deadlines[participant_id]
-            for participant_id, support_session_id in expired:
+            try:
+                due = self._take_due(time.time())
+            except Exception:  # a storage hiccup must not stop the reaper
+                log.exception("presence reaper could not read deadlines")
+                continue
+            for participant_id, support_session_id in due:
                 try:
                     self._on_expired(support_session_id, participant_id)
                 except Exception:  # the reaper must outlive one bad session
                     log.exception("ending session %s failed", support_session_id)
+
+
+class LocalPresence(Presence):
+    def __init__(self, grace_seconds: float, on_expired: Callable[[int, int], None]):
+        super().__init__(grace_seconds, on_expired)
+        self._connections: dict[int, set[str]] = defaultdict(set)
+        self._deadlines: dict[int, tuple[float, int]] = {}  # participant -> (when, session)
+        self._lock = threading.Lock()
+
+    def connect(self, participant_id: int, support_session_id: int, connection_id: str) -> bool:
+        with self._lock:
+            self._connections[participant_id].add(connection_id)
+            self._deadlines.pop(participant_id, None)
+            return len(self._connections[participant_id]) == 1
+
+    def disconnect(self, participant_id: int, support_session_id: int, connection_id: str) -> bool:
+        with self._lock:
+            connections = self._connections[participant_id]
+            connections.discard(connection_id)
+            if connections:
+                return False
+            del self._connections[participant_id]
+            self._deadlines[participant_id] = (
+                time.time() + self.grace_seconds,
+                support_session_id,
+            )
+        self._ensure_reaper()
+        return True
+
+    def expect(self, participant_id: int, support_session_id: int) -> None:
+        with self._lock:
+            if not self._connections.get(participant_id):
+                self._deadlines.setdefault(
+                    participant_id, (time.time() + self.grace_seconds, support_session_id)
+                )
+        self._ensure_reaper()
+
+    def connected_among(self, participant_ids: list[int]) -> set[int]:
+        with self._lock:
+            return {pid for pid in participant_ids if self._connections.get(pid)}
+
+    def _take_due(self, now: float) -> list[tuple[int, int]]:
+        with self._lock:
+            due = [
+                (participant_id, support_session_id)
+                for participant_id, (when, support_session_id) in self._deadlines.items()
+                if when <= now
+            ]
+            for participant_id, _ in due:
+                del self._deadlines[participant_id]
+        return due

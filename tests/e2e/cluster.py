@@ -1,0 +1,119 @@
+"""Real gunicorn processes on PostgreSQL and Redis, and a small TCP proxy that
+sends each new connection to the first backend that answers, as a load
+balancer with health checks would. Used by the scale-out tests (#4)."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+class Gunicorn:
+    def __init__(self, port: int, env: dict[str, str], log_path: Path):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                str(VENV_BIN / "gunicorn"),
+                "-c",
+                "gunicorn.conf.py",
+                "--no-control-socket",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # one signal reaches master and workers
+        )
+        wait_for_http(self.url + "/join/")
+
+    def kill(self) -> None:
+        """SIGKILL, as a crashed machine: no clean close of any socket."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+        self._log.close()
+
+
+def wait_for_http(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+class FailoverProxy:
+    """Forwards each connection to the first backend port that accepts it."""
+
+    def __init__(self, listen_port: int, backend_ports: list[int]):
+        self.port = listen_port
+        self.url = f"http://127.0.0.1:{listen_port}"
+        self.backend_ports = backend_ports
+        self._loop = asyncio.new_event_loop()
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        self._started.wait(5)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        server = self._loop.run_until_complete(
+            asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        )
+        self._server = server
+        self._started.set()
+        self._loop.run_forever()
+
+    async def _handle(self, client_reader, client_writer) -> None:
+        for port in self.backend_ports:
+            try:
+                backend_reader, backend_writer = await asyncio.open_connection("127.0.0.1", port)
+                break
+            except OSError:
+                continue
+        else:
+            client_writer.close()
+            return
+        await asyncio.gather(
+            self._pipe(client_reader, backend_writer), self._pipe(backend_reader, client_writer)
+        )
+
+    @staticmethod
+    async def _pipe(reader, writer) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            writer.close()
+
+    def stop(self) -> None:
+        self._loop.call_soon_threadsafe(self._server.close)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)

@@ -1,0 +1,124 @@
+"""Presence and the grace period (R1.5), in-process and across 'workers' in Redis."""
+
+import time
+import uuid
+
+import pytest
+
+from tests.conftest import require_in_ci
+from tests.unit.test_redis_bus import REDIS_URL
+from webapp.live import redis_presence
+from webapp.live.presence import LocalPresence
+from webapp.live.redis_presence import RedisPresence
+
+GRACE = 0.6
+
+
+class Expiries:
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, support_session_id, participant_id):
+        self.calls.append((support_session_id, participant_id))
+
+
+def wait_until(condition, seconds=3.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.05)
+    return condition()
+
+
+@pytest.fixture
+def redis_flushed():
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.ping()
+    except redis.RedisError:
+        require_in_ci(f"Redis is not reachable at {REDIS_URL}")
+    client.flushdb()
+    yield
+    client.flushdb()
+
+
+@pytest.fixture(params=["local", "redis"])
+def make_presence(request):
+    made = []
+
+    def make(expiries):
+        if request.param == "local":
+            presence = LocalPresence(GRACE, expiries)
+        else:
+            request.getfixturevalue("redis_flushed")
+            presence = RedisPresence(REDIS_URL, GRACE, expiries)
+        made.append(presence)
+        return presence
+
+    yield make
+    for presence in made:
+        presence.stop()
+
+
+def test_online_offline_and_expiry_after_grace(make_presence):
+    expiries = Expiries()
+    presence = make_presence(expiries)
+    assert presence.connect(7, 1, "a") is True
+    assert presence.connect(7, 1, "b") is False  # a second tab
+    assert presence.connected_among([7, 8]) == {7}
+    assert presence.disconnect(7, 1, "a") is False
+    assert presence.disconnect(7, 1, "b") is True
+    assert presence.connected_among([7]) == set()
+    assert wait_until(lambda: expiries.calls == [(1, 7)])
+
+
+def test_a_reload_inside_the_grace_period_expires_nothing(make_presence):
+    expiries = Expiries()
+    presence = make_presence(expiries)
+    presence.connect(7, 1, "old")
+    presence.disconnect(7, 1, "old")
+    presence.connect(7, 1, "new")
+    time.sleep(GRACE * 2)
+    assert expiries.calls == []
+
+
+def test_a_page_whose_socket_never_comes_expires(make_presence):
+    expiries = Expiries()
+    presence = make_presence(expiries)
+    presence.expect(9, 2)
+    assert wait_until(lambda: expiries.calls == [(2, 9)])
+
+
+def test_another_worker_keeps_the_participant_and_one_worker_expires(redis_flushed):
+    first_calls, second_calls = Expiries(), Expiries()
+    first = RedisPresence(REDIS_URL, GRACE, first_calls)
+    second = RedisPresence(REDIS_URL, GRACE, second_calls)
+    try:
+        first.connect(7, 1, "on-first")
+        first.disconnect(7, 1, "on-first")
+        second.connect(7, 1, "on-second")  # the page reconnected elsewhere
+        time.sleep(GRACE * 2)
+        assert first_calls.calls == second_calls.calls == []
+        second.disconnect(7, 1, "on-second")
+        assert wait_until(lambda: len(first_calls.calls + second_calls.calls) == 1)
+        time.sleep(GRACE)
+        assert len(first_calls.calls + second_calls.calls) == 1  # exactly one process
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_a_killed_workers_sockets_stop_counting(redis_flushed, monkeypatch):
+    monkeypatch.setattr(redis_presence, "HEARTBEAT_TTL", 0.3)
+    monkeypatch.setattr(redis_presence, "WATCH_SCAN_SECONDS", 0.1)
+    expiries = Expiries()
+    survivor = RedisPresence(REDIS_URL, GRACE, expiries)
+    killed = RedisPresence(REDIS_URL, GRACE, Expiries())
+    try:
+        killed.connect(7, 1, uuid.uuid4().hex)
+        killed.stop()  # never disconnects, never heartbeats again
+        survivor.expect(99, 5)  # any page view starts the survivor's reaper
+        assert wait_until(lambda: (1, 7) in expiries.calls, seconds=5)
+    finally:
+        survivor.stop()
