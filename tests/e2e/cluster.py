@@ -73,6 +73,8 @@ class FailoverProxy:
         self.port = listen_port
         self.url = f"http://127.0.0.1:{listen_port}"
         self.backend_ports = backend_ports
+        self.refusing = False
+        self._open_writers: set = set()
         self._loop = asyncio.new_event_loop()
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -89,6 +91,9 @@ class FailoverProxy:
         self._loop.run_forever()
 
     async def _handle(self, client_reader, client_writer) -> None:
+        if self.refusing:
+            client_writer.close()
+            return
         for port in self.backend_ports:
             try:
                 backend_reader, backend_writer = await asyncio.open_connection("127.0.0.1", port)
@@ -98,9 +103,11 @@ class FailoverProxy:
         else:
             client_writer.close()
             return
+        self._open_writers.update((client_writer, backend_writer))
         await asyncio.gather(
             self._pipe(client_reader, backend_writer), self._pipe(backend_reader, client_writer)
         )
+        self._open_writers.difference_update((client_writer, backend_writer))
 
     @staticmethod
     async def _pipe(reader, writer) -> None:
@@ -112,6 +119,20 @@ class FailoverProxy:
             pass
         finally:
             writer.close()
+
+    def cut(self) -> None:
+        """A network blip: every open connection drops (the browser sees 1006)
+        and new ones are refused until `restore`."""
+
+        def drop_all():
+            self.refusing = True
+            for writer in list(self._open_writers):
+                writer.transport.abort()
+
+        self._loop.call_soon_threadsafe(drop_all)
+
+    def restore(self) -> None:
+        self.refusing = False
 
     def stop(self) -> None:
         self._loop.call_soon_threadsafe(self._server.close)

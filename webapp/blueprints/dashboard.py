@@ -17,9 +17,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from webapp.extensions import db
 from webapp.live.push import panel_context
-from webapp.models import InvitationRole, Participant, SupportSession
+from webapp.models import InvitationRole, Participant
 from webapp.services import invitations, sessions
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx
@@ -46,8 +45,7 @@ class InviteForm(FlaskForm):
 
 
 def staff_seat(support_session_id: int) -> Participant:
-    support_session = db.session.get(SupportSession, support_session_id)
-    seat = sessions.staff_participant(support_session_id, current_user) if support_session else None
+    seat = sessions.staff_participant(support_session_id, current_user)
     if seat is None:
         raise ServiceError(_l("You are not taking part in this session."), 403)
     return seat

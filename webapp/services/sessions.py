@@ -1,6 +1,7 @@
 """Starting, joining, leaving and ending support sessions (R1, R2.5, R1.5)."""
 
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -121,9 +122,12 @@ def customer_by_secret(support_session_id: int, secret: str | None) -> Participa
 
 
 def staff_participant(support_session_id: int, user: User) -> Participant | None:
-    """The user's present seat in the session, if they have one."""
+    """The user's present seat in the session, if they have one, with the
+    session loaded in the same query (every caller reads it next)."""
     return db.session.scalar(
-        sa.select(Participant).where(
+        sa.select(Participant)
+        .options(so.joinedload(Participant.support_session))
+        .where(
             Participant.support_session_id == support_session_id,
             Participant.user_id == user.id,
             Participant.left_at.is_(None),

@@ -1,0 +1,35 @@
+"""#4: the CSR dashboard costs a fixed number of SQL queries, however many
+people are in the session (no query per participant)."""
+
+import sqlalchemy as sa
+
+from tests.factories import make_customer, make_support_session
+from webapp.extensions import db
+
+
+def queries_for(app, client, url) -> int:
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_dashboard_queries_do_not_grow_with_participants(app, login_as):
+    support_session, _ = make_support_session()
+    client = login_as(support_session.started_by)
+    url = f"/dashboard/{support_session.id}"
+    make_customer(support_session, "First")
+    with_one = queries_for(app, client, url)
+    for n in range(25):
+        make_customer(support_session, f"Customer {n}")
+    with_many = queries_for(app, client, url)
+    assert with_one == with_many
+    assert with_many <= 4  # the user, the seat with its session, the participants
