@@ -35,8 +35,10 @@ serve: install
 	$(FLASK) db upgrade
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
+# Debian's chromium for the browser tests, nginx for the reverse-proxy test.
 browser:
-	@test -x $(CHROMIUM) || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core; }
+	@test -x $(CHROMIUM) -a -x /usr/sbin/nginx || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core nginx-light; }
 
 # Everything on SQLite, then the service and route tests again on PostgreSQL.
 test: install-dev browser

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import live
 from webapp.config import Config
@@ -37,6 +38,9 @@ def create_app(config: type | object = Config) -> Flask:
     app.config.from_object(config)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
     import webapp.models  # noqa: F401 - registers the tables
     from webapp.services import events  # noqa: F401 - registers the publish hook

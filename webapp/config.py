@@ -33,6 +33,10 @@ class Config:
     PRESENCE_GRACE_SECONDS = float(os.environ.get("PRESENCE_GRACE_SECONDS") or 15)
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT") or "10 per minute"
     INVITATION_TTL_HOURS = _env_int("INVITATION_TTL_HOURS", 24)
+    # How many reverse proxies (nginx, a load balancer) stand in front and set
+    # X-Forwarded-*. Without it, rate limits would count every customer as the
+    # proxy's one address.
+    TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 0)
 
     BABEL_DEFAULT_LOCALE = "sv"
     LANGUAGES = ("sv", "en")

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -21,6 +21,13 @@ def safe_next_path(target: str | None) -> str | None:
         return None
     parts = urlsplit(target)
     return None if parts.scheme or parts.netloc or "\\" in target else target
+
+
+def socket_path(support_session_id: int) -> str:
+    """The session socket's path. Werkzeug builds websocket rules as absolute
+    ws:// URLs from the Host header, which is wrong behind a proxy that drops
+    the port or terminates TLS; the browser resolves a path correctly."""
+    return urlsplit(url_for("live.session_socket", support_session_id=support_session_id)).path
 
 
 def is_htmx() -> bool:
@@ -56,6 +63,7 @@ def register(app: Flask) -> None:
         return {
             "csrf_token_value": generate_csrf,
             "is_htmx": is_htmx,
+            "socket_path": socket_path,
             "current_locale": str(get_locale()),
         }
 

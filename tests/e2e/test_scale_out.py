@@ -2,67 +2,14 @@
 Redis. Sockets on one process hear events from another; a session outlives
 the process that held its rep's socket."""
 
-import os
 import re
-import subprocess
-import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import require_in_ci
-from tests.e2e.cluster import ROOT, VENV_BIN, FailoverProxy, Gunicorn
-from tests.e2e.conftest import ARTIFACTS, free_port
+from tests.e2e.cluster import FailoverProxy
+from tests.e2e.conftest import GRACE, free_port
 from webapp.live.redis_presence import HEARTBEAT_TTL
-
-PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/14"
-GRACE = 4
-
-
-@pytest.fixture
-def cluster_env():
-    import psycopg
-    import redis
-
-    database = f"supportcenter_scale_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).flushdb()
-    except (psycopg.OperationalError, redis.RedisError) as error:
-        require_in_ci(f"PostgreSQL and Redis are needed: {error}")
-    admin.execute(f"CREATE DATABASE {database}")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{PG}/{database}",
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": "scale-out-test",
-        "PRESENCE_GRACE_SECONDS": str(GRACE),
-        "WORKERS": "1",
-    }
-    flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
-    # The schema comes from the migrations, as in production.
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*flask, "user", "create", "rut@example.com", "--name", "Rut Rep", "--role", "rep",
-         "--password", "password123"],
-        cwd=ROOT, env=env, check=True, capture_output=True,
-    )  # fmt: skip
-    yield env
-    admin.execute(f"DROP DATABASE {database} WITH (FORCE)")
-    admin.close()
-
-
-@pytest.fixture
-def two_processes(cluster_env):
-    ARTIFACTS.mkdir(exist_ok=True)
-    processes = [
-        Gunicorn(free_port(), cluster_env, ARTIFACTS / f"gunicorn-{name}.log")
-        for name in ("first", "second")
-    ]
-    yield processes
-    for process in processes:
-        process.stop()
 
 
 def log_in_and_start(page, base):

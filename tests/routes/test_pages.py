@@ -245,3 +245,22 @@ def test_end_session_redirects_the_rep_and_closes_customer_pages(app, login_as):
     page = customer_client.get(f"/join/session/{support_session.id}").text
     assert "Sessionen har avslutats" in page
     assert "ws-connect" not in page
+
+
+def test_behind_a_trusted_proxy_each_customer_has_its_own_join_limit():
+    app = create_app(make_config(JOIN_RATE_LIMIT="2 per minute", TRUSTED_PROXY_HOPS=1))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        db.create_all()
+        client = app.test_client()
+
+        def attempt(address):
+            return client.post(
+                "/join/",
+                data={"number": "111111111", "name": "x"},
+                headers={"X-Forwarded-For": address},
+            ).status_code
+
+        assert [attempt("203.0.113.7") for _ in range(3)] == [404, 404, 429]
+        assert attempt("198.51.100.9") == 404  # another customer behind the same proxy
+        db.drop_all()
