@@ -17,7 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from webapp.live.push import panel_context
+from webapp.live.push import page_context
 from webapp.models import InvitationRole, Participant
 from webapp.services import invitations, sessions
 from webapp.services.errors import ServiceError
@@ -72,7 +72,7 @@ def show(support_session_id: int):
         current_app.extensions["live"].presence.expect(seat.id, support_session.id)
     return render_template(
         "dashboard/dashboard.html",
-        **panel_context(support_session, seat),
+        **page_context(support_session, seat),
         invite_form=_invite_form() if request.args.get("invite") else None,
     )
 

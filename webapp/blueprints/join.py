@@ -14,7 +14,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 
 from webapp.extensions import limiter
-from webapp.live.push import panel_context
+from webapp.live.push import page_context
 from webapp.models import InvitationRole, Participant, SupportSession
 from webapp.services import invitations, sessions
 from webapp.services.errors import ServiceError
@@ -109,7 +109,7 @@ def customer_page(support_session_id: int):
     support_session = seat.support_session
     return render_template(
         "join/customer.html",
-        **panel_context(support_session, seat),
+        **page_context(support_session, seat),
         viewer_left=seat.left_at,
     )
 

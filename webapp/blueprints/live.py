@@ -1,24 +1,29 @@
-"""The session websocket: one per open page, pushing that viewer's panels (R9).
+"""The session websocket: one per open page, pushing that viewer's panels (R9)
+and taking the viewer's chat lines (R7).
 
 On connect the viewer gets its current panels, not a replay: a page whose
 socket dropped while things happened converges to what a reload would show.
 """
 
+import json
 import logging
+import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app
-from flask_babel import get_locale
+from flask import Blueprint, current_app, render_template, request
+from flask_babel import force_locale, get_locale
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
 from webapp.blueprints.join import current_seat
 from webapp.extensions import db, sock
 from webapp.live.presence import HEARTBEAT_SECONDS
-from webapp.live.push import render_panels
+from webapp.live.push import render_chat_log, render_chat_message, render_panels
 from webapp.models import Participant, SupportSession
-from webapp.services import sessions
+from webapp.services import chat, sessions
+from webapp.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("live", __name__)
@@ -26,6 +31,9 @@ bp = Blueprint("live", __name__)
 POLICY_VIOLATION = 1008
 NORMAL_CLOSURE = 1000
 FINAL_CLOSE_WAIT_SECONDS = 10
+# Message kinds only this socket's reader puts on its own queue.
+INCOMING = "incoming"
+CLOSED = "closed"
 
 
 def _viewer(support_session_id: int) -> Participant | None:
@@ -37,65 +45,140 @@ def _viewer(support_session_id: int) -> Participant | None:
     return seat if seat is not None and seat.left_at is None else None
 
 
+def _same_site() -> bool:
+    """Cookies ride along on a socket opened by any page; only ours may open one."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser
+    return urlsplit(origin).hostname == urlsplit(f"//{request.host}").hostname
+
+
 @sock.route("/live/sessions/<int:support_session_id>", bp=bp)
 def session_socket(ws, support_session_id: int):
-    viewer = _viewer(support_session_id)
+    viewer = _viewer(support_session_id) if _same_site() else None
     if viewer is None:
         ws.close(reason=POLICY_VIOLATION, message="not a participant")
         return
-    viewer_id = viewer.id
-    locale = str(get_locale())
-    live = current_app.extensions["live"]
-    connection_id = uuid.uuid4().hex
-    subscription = live.bus.subscribe(support_session_id)
-    came_online = live.presence.connect(viewer_id, support_session_id, connection_id)
-    next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
-    try:
-        if came_online:
-            live.publish(support_session_id, {"kind": "presence"})
-        while True:
-            if not _send_panels(ws, support_session_id, viewer_id, locale):
-                _await_client_close(ws)
-                return
-            while subscription.get(timeout=1.0) is None:
-                _read_incoming(ws)
+    connection = SessionConnection(ws, support_session_id, viewer.id, str(get_locale()))
+    db.session.remove()
+    connection.serve()
+
+
+class SessionConnection:
+    """One open page. A reader thread turns what the page sends into queue
+    items, so this thread alone writes to the socket, in order."""
+
+    def __init__(self, ws, support_session_id: int, viewer_id: int, locale: str):
+        self.ws = ws
+        self.support_session_id = support_session_id
+        self.viewer_id = viewer_id
+        self.locale = locale
+        self.live = current_app.extensions["live"]
+        self.connection_id = uuid.uuid4().hex
+        self.last_chat_id = 0
+
+    def serve(self) -> None:
+        live = self.live
+        subscription = live.bus.subscribe(self.support_session_id)
+        reader = threading.Thread(target=self._read, args=(subscription,), daemon=True)
+        came_online = live.presence.connect(
+            self.viewer_id, self.support_session_id, self.connection_id
+        )
+        try:
+            if came_online:
+                live.publish(self.support_session_id, {"kind": "presence"})
+            if not self._send_everything():
+                return self._await_client_close()
+            reader.start()
+            next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
+            while self.ws.connected:
+                first = subscription.get(timeout=HEARTBEAT_SECONDS)
                 if time.monotonic() >= next_heartbeat:
-                    live.presence.heartbeat(viewer_id, connection_id)
+                    live.presence.heartbeat(self.viewer_id, self.connection_id)
                     next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
-            subscription.drain()  # one render covers every event queued meanwhile
-    except ConnectionClosed:
-        pass
-    finally:
-        subscription.close()
-        if live.presence.disconnect(viewer_id, support_session_id, connection_id):
-            live.publish(support_session_id, {"kind": "presence"})
-        db.session.remove()
+                # One render covers every event queued meanwhile.
+                if first is not None and not self._handle([first, *subscription.drain()]):
+                    return self._await_client_close()
+        except ConnectionClosed:
+            pass
+        finally:
+            subscription.close()
+            if live.presence.disconnect(
+                self.viewer_id, self.support_session_id, self.connection_id
+            ):
+                live.publish(self.support_session_id, {"kind": "presence"})
+            db.session.remove()
 
+    def _handle(self, messages: list[dict]) -> bool:
+        try:
+            panels_changed = False
+            for message in messages:
+                if message["kind"] == CLOSED:
+                    return True  # the loop sees ws.connected is false
+                if message["kind"] == INCOMING:
+                    self._take_chat_line(message["data"])
+                elif message["kind"] == "chat":
+                    if message["message_id"] > self.last_chat_id:
+                        self.ws.send(render_chat_message(message["message_id"], self.locale))
+                        self.last_chat_id = message["message_id"]
+                else:
+                    panels_changed = True
+            return self._send_panels() if panels_changed else True
+        finally:
+            # A socket lives for hours: it must not pin a transaction (and on
+            # SQLite a read lock) or see stale rows on the next event.
+            db.session.remove()
 
-def _send_panels(ws, support_session_id: int, viewer_id: int, locale: str) -> bool:
-    """Sends the viewer's panels; False once the session or the seat is over."""
-    try:
-        support_session = db.session.get(SupportSession, support_session_id)
-        viewer = db.session.get(Participant, viewer_id)
-        ws.send(render_panels(support_session, viewer, locale))
+    def _send_everything(self) -> bool:
+        try:
+            html, self.last_chat_id = render_chat_log(self.support_session_id, self.locale)
+            return self._send_panels(extra=html)
+        finally:
+            db.session.remove()
+
+    def _send_panels(self, extra: str = "") -> bool:
+        """Sends the viewer's panels; False once the session or the seat is over."""
+        support_session = db.session.get(SupportSession, self.support_session_id)
+        viewer = db.session.get(Participant, self.viewer_id)
+        self.ws.send(render_panels(support_session, viewer, self.locale) + extra)
         return support_session.is_open and viewer.left_at is None
-    finally:
-        # A socket lives for hours: it must not pin a transaction (and on
-        # SQLite a read lock) or see stale rows on the next event.
-        db.session.remove()
 
+    def _take_chat_line(self, raw: str) -> None:
+        try:
+            text = json.loads(raw).get("message", "")
+        except (ValueError, AttributeError):
+            log.warning("malformed socket message dropped (viewer %s)", self.viewer_id)
+            return
+        if not isinstance(text, str):
+            return
+        error = ""
+        try:
+            chat.post_message(db.session.get(Participant, self.viewer_id), text)
+        except ServiceError as refused:
+            db.session.rollback()
+            with force_locale(self.locale):
+                error = str(refused.message)
+        with force_locale(self.locale):
+            self.ws.send(render_template("session/_chat_error.html", message=error))
 
-def _await_client_close(ws) -> None:
-    """The final panel removes the page's ws-connect element, so the browser
-    closes the socket itself. Closing from here first races the dev server's
-    response bytes and can reach the browser as an abnormal closure (1006),
-    which htmx answers by reconnecting before the final panel is shown."""
-    for _ in range(int(FINAL_CLOSE_WAIT_SECONDS * 10)):
-        ws.receive(timeout=0.1)
-    ws.close(reason=NORMAL_CLOSURE, message="session over")
+    def _read(self, subscription) -> None:
+        try:
+            while True:
+                data = self.ws.receive()
+                if data is not None:
+                    subscription.put({"kind": INCOMING, "data": data})
+        except ConnectionClosed:
+            subscription.put({"kind": CLOSED})
 
-
-def _read_incoming(ws) -> None:
-    # Nothing is expected from the page yet; reading is what notices a closed socket.
-    while ws.receive(timeout=0) is not None:
-        pass
+    def _await_client_close(self) -> None:
+        """The final panel removes the page's ws-connect element, so the browser
+        closes the socket itself. Closing from here first races the dev server's
+        response bytes and can reach the browser as an abnormal closure (1006),
+        which htmx answers by reconnecting before the final panel is shown."""
+        deadline = time.monotonic() + FINAL_CLOSE_WAIT_SECONDS
+        try:
+            while time.monotonic() < deadline:
+                self.ws.receive(timeout=0.1)
+            self.ws.close(reason=NORMAL_CLOSURE, message="session over")
+        except ConnectionClosed:
+            pass

@@ -1,6 +1,7 @@
 """Tables, one module per aggregate. Importing this package registers them all."""
 
 from webapp.models.acd import Queue
+from webapp.models.chat import ChatMessage
 from webapp.models.mail import OutboxMessage
 from webapp.models.support_session import (
     Invitation,
@@ -14,6 +15,7 @@ from webapp.models.support_session import (
 from webapp.models.user import Role, User
 
 __all__ = [
+    "ChatMessage",
     "Invitation",
     "InvitationRole",
     "OutboxMessage",

@@ -31,7 +31,7 @@ def record(
     db.session.add(event)
     db.session.flush()  # the id must be read now: after commit no SQL may run
     db.session.info.setdefault(_PENDING, []).append(
-        (event.support_session_id, {"kind": kind, "event_id": event.id})
+        (event.support_session_id, {"kind": kind, "event_id": event.id, **data})
     )
     return event
 

@@ -89,6 +89,32 @@ document.addEventListener("click", (event) => {
   if (copier) copyFrom(document.querySelector(copier.dataset.copy), document.querySelector("[data-copy-status]"));
 });
 
+// A sent chat line leaves the field empty for the next one.
+document.addEventListener("htmx:wsAfterSend", (event) => {
+  const form = event.target.closest("[data-chat-form]");
+  if (form) form.reset();
+});
+document.addEventListener("keydown", (event) => {
+  // Enter sends, Shift+Enter breaks the line, as in every chat.
+  if (event.key !== "Enter" || event.shiftKey || !event.target.matches("[data-chat-form] textarea")) return;
+  event.preventDefault();
+  event.target.form.requestSubmit();
+});
+
+function localTimes(root) {
+  withRoot(root, "time[datetime]").forEach((time) => {
+    const when = new Date(time.getAttribute("datetime"));
+    if (!Number.isNaN(when.getTime())) {
+      time.textContent = when.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
+    }
+  });
+}
+
+function scrollChat(root) {
+  const log = document.getElementById("chat-log");
+  if (log && (root === document || root.contains?.(log) || log.contains(root))) log.scrollTop = log.scrollHeight;
+}
+
 function setConnection(event, state) {
   const live = event.target.closest("[data-connection]");
   if (live) live.dataset.connection = state;
@@ -97,6 +123,8 @@ document.addEventListener("htmx:wsOpen", (event) => setConnection(event, "open")
 document.addEventListener("htmx:wsClose", (event) => setConnection(event, "closed"));
 
 function init(root) {
+  localTimes(root);
+  scrollChat(root);
   openDialogs(root);
   wireTabs(root);
   wireResults(root);

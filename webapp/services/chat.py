@@ -1,0 +1,44 @@
+"""Chatt (R7): every participant writes to everyone in the session."""
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from webapp.extensions import db
+from webapp.models import ChatMessage, Participant
+from webapp.services import events
+from webapp.services.errors import ServiceError
+
+CHAT_MAX = 1000
+HISTORY = 200  # lines a page shows when it (re)connects
+
+
+def post_message(author: Participant, text: str) -> ChatMessage:
+    text = text.strip()
+    if not text:
+        raise ServiceError(_l("Write a message first."), 400, field="message")
+    if len(text) > CHAT_MAX:
+        raise ServiceError(
+            _l("A message can be at most %(max)d characters.", max=CHAT_MAX), 400, field="message"
+        )
+    if author.left_at is not None or not author.support_session.is_open:
+        raise ServiceError(_l("You are no longer in this session."), 403)
+    message = ChatMessage(
+        support_session_id=author.support_session_id, participant_id=author.id, text=text
+    )
+    db.session.add(message)
+    db.session.flush()
+    events.record(author.support_session, "chat", author, message_id=message.id)
+    db.session.commit()
+    return message
+
+
+def recent_messages(support_session_id: int) -> list[ChatMessage]:
+    newest = list(
+        db.session.scalars(
+            sa.select(ChatMessage)
+            .where(ChatMessage.support_session_id == support_session_id)
+            .order_by(ChatMessage.id.desc())
+            .limit(HISTORY)
+        )
+    )
+    return newest[::-1]
