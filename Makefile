@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 PORT    ?= 5000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-postgres install install-dev translations browser lint serve clean
+.PHONY: run test test-postgres bench install install-dev translations browser lint serve clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -34,6 +34,10 @@ run: install
 serve: install
 	$(FLASK) db upgrade
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+# Figures, not tests: the live layer against a bare websockets server (bench/README.md).
+bench: install-dev
+	cd bench && ../$(PY) run.py
 
 # Debian's chromium for the browser tests, nginx for the reverse-proxy test.
 browser:

@@ -16,7 +16,16 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
         f"sqlite:///{INSTANCE_DIR / 'supportcenter.sqlite'}"
     )
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Under gevent one worker serves hundreds of sockets that each borrow a
+    # connection for a moment; the pool is per worker.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {
+        "pool_pre_ping": True,
+        **(
+            {"pool_size": _env_int("DB_POOL_SIZE", 10), "max_overflow": 20}
+            if (os.environ.get("DATABASE_URL") or "").startswith("postgresql")
+            else {}
+        ),
+    }
     REDIS_URL = os.environ.get("REDIS_URL") or None
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None

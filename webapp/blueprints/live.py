@@ -20,7 +20,7 @@ from simple_websocket import ConnectionClosed
 from webapp.blueprints.join import current_seat
 from webapp.extensions import db, sock
 from webapp.live.presence import HEARTBEAT_SECONDS
-from webapp.live.push import render_chat_log, render_chat_message, render_panels
+from webapp.live.push import render_chat_line, render_chat_log, render_panels
 from webapp.models import Participant, SupportSession
 from webapp.services import chat, sessions
 from webapp.services.errors import ServiceError
@@ -76,6 +76,7 @@ class SessionConnection:
         self.live = current_app.extensions["live"]
         self.connection_id = uuid.uuid4().hex
         self.last_chat_id = 0
+        self.showing_chat_error = False
 
     def serve(self) -> None:
         live = self.live
@@ -119,7 +120,7 @@ class SessionConnection:
                     self._take_chat_line(message["data"])
                 elif message["kind"] == "chat":
                     if message["message_id"] > self.last_chat_id:
-                        self.ws.send(render_chat_message(message["message_id"], self.locale))
+                        self.ws.send(render_chat_line(message["line"], self.locale))
                         self.last_chat_id = message["message_id"]
                 else:
                     panels_changed = True
@@ -158,7 +159,8 @@ class SessionConnection:
             db.session.rollback()
             with force_locale(self.locale):
                 error = str(refused.message)
-        with force_locale(self.locale):
+        if error or self.showing_chat_error:  # clear a shown error once, not every line
+            self.showing_chat_error = bool(error)
             self.ws.send(render_template("session/_chat_error.html", message=error))
 
     def _read(self, subscription) -> None:

@@ -22,6 +22,12 @@ def index():
     return render_template("main/index.html")
 
 
+@bp.get("/healthz")
+def healthz():
+    """For load balancers and the benchmark's hello-world baseline: no DB, no template."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
 @bp.post("/language")
 def language():
     locale = request.form.get("locale", "")

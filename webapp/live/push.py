@@ -12,9 +12,8 @@ from collections import OrderedDict
 from flask import current_app, render_template
 from flask_babel import force_locale
 
-from webapp.extensions import db
-from webapp.models import ChatMessage, Participant, SupportSession
-from webapp.services.chat import recent_messages
+from webapp.models import Participant, SupportSession
+from webapp.services.chat import ChatLine, recent_messages
 
 _CHAT_CACHE_SIZE = 2048
 _chat_cache: OrderedDict[tuple[int, str], str] = OrderedDict()
@@ -58,17 +57,14 @@ def render_chat_log(support_session_id: int, locale: str) -> tuple[str, int]:
     return html, messages[-1].id if messages else 0
 
 
-def render_chat_message(message_id: int, locale: str) -> str:
-    key = (message_id, locale)
+def render_chat_line(line: dict, locale: str) -> str:
+    key = (line["id"], locale)
     with _chat_cache_lock:
         if key in _chat_cache:
             _chat_cache.move_to_end(key)
             return _chat_cache[key]
-    message = db.session.get(ChatMessage, message_id)
-    if message is None:
-        return ""
     with force_locale(locale):
-        html = render_template("session/_chat_append.html", message=message)
+        html = render_template("session/_chat_append.html", message=ChatLine.from_dict(line))
     with _chat_cache_lock:
         _chat_cache[key] = html
         while len(_chat_cache) > _CHAT_CACHE_SIZE:

@@ -22,3 +22,7 @@ class ChatMessage(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
 
     author: so.Mapped[Participant] = so.relationship(lazy="joined")
+
+    @property
+    def author_name(self) -> str:
+        return self.author.name

@@ -1,5 +1,8 @@
 """Chatt (R7): every participant writes to everyone in the session."""
 
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -27,9 +30,36 @@ def post_message(author: Participant, text: str) -> ChatMessage:
     )
     db.session.add(message)
     db.session.flush()
-    events.record(author.support_session, "chat", author, message_id=message.id)
+    events.record(
+        author.support_session,
+        "chat",
+        author,
+        live={"line": ChatLine.of(message, author).as_dict()},
+        message_id=message.id,
+    )
     db.session.commit()
     return message
+
+
+@dataclass(frozen=True)
+class ChatLine:
+    """What a chat line shows; travels on the bus so no socket reads it back."""
+
+    id: int
+    author_name: str
+    text: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, message: ChatMessage, author: Participant) -> "ChatLine":
+        return cls(message.id, author.name, message.text, message.created_at)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "created_at": self.created_at.isoformat()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ChatLine":
+        return cls(**{**data, "created_at": datetime.fromisoformat(data["created_at"])})
 
 
 def recent_messages(support_session_id: int) -> list[ChatMessage]:

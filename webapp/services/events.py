@@ -20,8 +20,11 @@ def record(
     support_session: SupportSession,
     kind: str,
     participant: Participant | None = None,
+    live: dict | None = None,
     **data,
 ) -> SessionEvent:
+    """`data` is kept with the event; `live` only rides along to the sockets,
+    so they can render without reading the database back."""
     event = SessionEvent(
         support_session_id=support_session.id,
         kind=kind,
@@ -31,7 +34,7 @@ def record(
     db.session.add(event)
     db.session.flush()  # the id must be read now: after commit no SQL may run
     db.session.info.setdefault(_PENDING, []).append(
-        (event.support_session_id, {"kind": kind, "event_id": event.id, **data})
+        (event.support_session_id, {"kind": kind, "event_id": event.id, **data, **(live or {})})
     )
     return event
 

@@ -1,0 +1,144 @@
+"""The load generator (asyncio + websockets): connects every simulated
+browser at once, holds them idle, then has every participant send chat lines
+and measures when each line reaches each socket."""
+
+import asyncio
+import json
+import os
+import random
+import re
+import time
+from dataclasses import dataclass, field
+
+import websockets
+
+STAMP = re.compile(r"t=(\d{19})")
+
+
+@dataclass
+class Result:
+    sockets: int = 0
+    connected: int = 0
+    latencies_ms: list[float] = field(default_factory=list)
+    sent: int = 0
+    idle_rss_per_socket_kib: float = 0.0
+    cpu_seconds: float = 0.0
+    chat_seconds: float = 0.0
+
+
+def process_tree(root_pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    tree, todo = [], [root_pid]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            pass
+    return total / ticks
+
+
+def rss_kib(pids: list[int]) -> int:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+async def run(
+    ws_base: str,
+    plan: dict,
+    server_pid: int,
+    *,
+    chat_seconds: float,
+    send_interval: float,
+    idle_seconds: float = 5.0,
+) -> Result:
+    result = Result()
+    pids = process_tree(server_pid)
+    rss_before = rss_kib(pids)
+    connections = []
+
+    async def open_one(session_id: int, cookie: str):
+        try:
+            return await websockets.connect(
+                f"{ws_base}/live/sessions/{session_id}",
+                additional_headers={"Cookie": f"{plan['cookie_name']}={cookie}"},
+                open_timeout=30,
+                max_size=2**22,
+            )
+        except (TimeoutError, OSError, websockets.WebSocketException):
+            return None
+
+    attempts = [
+        open_one(session["id"], cookie)
+        for session in plan["sessions"]
+        for cookie in session["cookies"]
+    ]
+    result.sockets = len(attempts)
+    opened = await asyncio.gather(*attempts)  # every connect at once
+    connections = [connection for connection in opened if connection is not None]
+    result.connected = len(connections)
+
+    async def receive(connection):
+        try:
+            async for message in connection:
+                now = time.time_ns()
+                for stamp in STAMP.findall(message):
+                    result.latencies_ms.append((now - int(stamp)) / 1e6)
+        except websockets.WebSocketException:
+            pass
+
+    receivers = [asyncio.create_task(receive(connection)) for connection in connections]
+    await asyncio.sleep(idle_seconds)
+    pids = process_tree(server_pid)
+    result.idle_rss_per_socket_kib = (rss_kib(pids) - rss_before) / max(1, result.connected)
+
+    stop_at = time.monotonic() + chat_seconds
+
+    async def chatter(connection, index):
+        await asyncio.sleep(random.random() * send_interval)
+        while time.monotonic() < stop_at:
+            line = json.dumps({"message": f"t={time.time_ns()} line from {index}"})
+            try:
+                await connection.send(line)
+            except websockets.WebSocketException:
+                return
+            result.sent += 1
+            await asyncio.sleep(send_interval)
+
+    cpu_start, wall_start = cpu_seconds(pids), time.monotonic()
+    await asyncio.gather(*(chatter(c, i) for i, c in enumerate(connections)))
+    await asyncio.sleep(2)  # let the last lines arrive
+    result.cpu_seconds = cpu_seconds(pids) - cpu_start
+    result.chat_seconds = time.monotonic() - wall_start
+    for connection in connections:
+        await connection.close()
+    for receiver in receivers:
+        receiver.cancel()
+    return result

@@ -1,0 +1,182 @@
+"""`make bench`: the app as `make serve` runs it (gunicorn, gevent, PostgreSQL,
+Redis) against a bare websockets broadcast server, under the same workload.
+Writes bench/results.json and prints a table; it asserts nothing."""
+
+import asyncio
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from load import run
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = ROOT / ".venv" / "bin"
+SESSIONS = int(os.environ.get("BENCH_SESSIONS", "200"))
+PER_SESSION = int(os.environ.get("BENCH_PER_SESSION", "5"))
+CHAT_SECONDS = float(os.environ.get("BENCH_CHAT_SECONDS", "30"))
+SEND_INTERVAL = float(os.environ.get("BENCH_SEND_INTERVAL", "10"))
+WORKERS = os.environ.get("BENCH_WORKERS", "2")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+def requests_per_second(port: int, path: str, cookie: str, seconds: float = 8, threads: int = 8):
+    """Keep-alive clients in threads, as many requests as the server answers."""
+    counts = [0] * threads
+    stop_at = time.monotonic() + seconds
+
+    def client(index):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < stop_at:
+            connection.request("GET", path, headers={"Cookie": cookie})
+            response = connection.getresponse()
+            response.read()
+            if response.status == 200:
+                counts[index] += 1
+
+    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return sum(counts) / seconds
+
+
+def summarize(result) -> dict:
+    latencies = sorted(result.latencies_ms)
+    p = (
+        (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))])
+        if latencies
+        else (lambda q: float("nan"))
+    )
+    return {
+        "sockets": result.sockets,
+        "connected": result.connected,
+        "lines_sent": result.sent,
+        "deliveries": len(latencies),
+        "deliveries_per_second": len(latencies) / result.chat_seconds,
+        "cpu_ms_per_delivery": 1000 * result.cpu_seconds / max(1, len(latencies)),
+        "idle_kib_per_socket": result.idle_rss_per_socket_kib,
+        "p50_ms": p(0.50),
+        "p99_ms": p(0.99),
+        "max_ms": latencies[-1] if latencies else float("nan"),
+        "mean_ms": statistics.fmean(latencies) if latencies else float("nan"),
+    }
+
+
+def main() -> None:
+    import psycopg
+
+    database = f"supportcenter_bench_{uuid.uuid4().hex[:6]}"
+    admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
+    admin.execute(f"CREATE DATABASE {database}")
+    app_port, bare_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}",
+        "REDIS_URL": "redis://127.0.0.1:6379/13",
+        "SECRET_KEY": "bench",
+        "PRESENCE_GRACE_SECONDS": "3600",
+        "WORKERS": WORKERS,
+        "PORT": str(app_port),
+    }
+    processes = []
+    try:
+        subprocess.run(["redis-cli", "-n", "13", "flushdb"], check=True, capture_output=True)
+        subprocess.run(
+            [BIN / "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+            capture_output=True,
+        )  # fmt: skip
+        plan = json.loads(
+            subprocess.run(
+                [BIN / "python", "bench/setup_data.py", str(SESSIONS), str(PER_SESSION)],
+                cwd=ROOT,
+                env={**env, "PYTHONPATH": str(ROOT)},
+                check=True,
+                capture_output=True,
+            ).stdout
+        )
+        # The same command and configuration as `make serve`.
+        app = subprocess.Popen(
+            [BIN / "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket", "wsgi:app"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        bare = subprocess.Popen(
+            [BIN / "python", "bench/bare_server.py", str(bare_port)], cwd=ROOT,
+            start_new_session=True,
+        )  # fmt: skip
+        processes = [app, bare]
+        wait_for_port(app_port)
+        wait_for_port(bare_port)
+        time.sleep(2)
+
+        cookie = f"{plan['cookie_name']}={plan['dashboard']['cookie']}"
+        hello = requests_per_second(app_port, "/healthz", "")
+        dashboard = requests_per_second(app_port, plan["dashboard"]["path"], cookie)
+
+        options = {"chat_seconds": CHAT_SECONDS, "send_interval": SEND_INTERVAL}
+        app_result = summarize(
+            asyncio.run(run(f"ws://127.0.0.1:{app_port}", plan, app.pid, **options))
+        )
+        bare_result = summarize(
+            asyncio.run(run(f"ws://127.0.0.1:{bare_port}", plan, bare.pid, **options))
+        )
+        results = {
+            "workload": {
+                "sessions": SESSIONS, "per_session": PER_SESSION, "chat_seconds": CHAT_SECONDS,
+                "send_interval_s": SEND_INTERVAL, "gunicorn_workers": WORKERS,
+                "cores": os.cpu_count(),
+            },
+            "app": app_result,
+            "baseline": bare_result,
+            "ratios": {
+                "cpu_per_delivery": app_result["cpu_ms_per_delivery"]
+                / bare_result["cpu_ms_per_delivery"],
+                "memory_per_idle_socket": app_result["idle_kib_per_socket"]
+                / max(1e-9, bare_result["idle_kib_per_socket"]),
+            },
+            "http": {
+                "hello_rps": hello,
+                "dashboard_rps": dashboard,
+                "dashboard_share_of_hello": dashboard / hello,
+            },
+        }  # fmt: skip
+        (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
+        print(json.dumps(results, indent=2))
+    finally:
+        for process in processes:
+            try:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(15)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(process.pid, signal.SIGKILL)
+        admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        admin.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
