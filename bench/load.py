@@ -78,6 +78,7 @@ async def run(
     chat_seconds: float,
     send_interval: float,
     idle_seconds: float = 5.0,
+    during_chat=None,
 ) -> Result:
     result = Result()
     pids = process_tree(server_pid)
@@ -132,8 +133,11 @@ async def run(
             result.sent += 1
             await asyncio.sleep(send_interval)
 
+    profiler = during_chat(pids) if during_chat else None
     cpu_start, wall_start = cpu_seconds(pids), time.monotonic()
     await asyncio.gather(*(chatter(c, i) for i, c in enumerate(connections)))
+    if profiler is not None:
+        profiler()
     await asyncio.sleep(2)  # let the last lines arrive
     result.cpu_seconds = cpu_seconds(pids) - cpu_start
     result.chat_seconds = time.monotonic() - wall_start

@@ -65,6 +65,41 @@ def requests_per_second(port: int, path: str, cookie: str, seconds: float = 8, t
     return sum(counts) / seconds
 
 
+def py_spy_during_chat(pids: list[int]):
+    """BENCH_PROFILE=1: py-spy records each app process while the chat runs,
+    into bench/profiles/ as collapsed stacks (what limits the figures)."""
+    out = ROOT / "bench" / "profiles"
+    out.mkdir(exist_ok=True)
+    recorders = [
+        subprocess.Popen(
+            [
+                BIN / "py-spy",
+                "record",
+                "--pid",
+                str(pid),
+                "-r",
+                "200",
+                "-f",
+                "raw",
+                "-o",
+                str(out / f"worker-{index}.txt"),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for index, pid in enumerate(pids)
+    ]
+
+    def stop():
+        for recorder in recorders:
+            recorder.send_signal(signal.SIGINT)
+        for recorder in recorders:
+            recorder.wait(30)
+
+    return stop
+
+
 def summarize(result) -> dict:
     latencies = sorted(result.latencies_ms)
     p = (
@@ -139,8 +174,11 @@ def main() -> None:
         dashboard = requests_per_second(app_port, plan["dashboard"]["path"], cookie)
 
         options = {"chat_seconds": CHAT_SECONDS, "send_interval": SEND_INTERVAL}
+        profile = py_spy_during_chat if os.environ.get("BENCH_PROFILE") else None
         app_result = summarize(
-            asyncio.run(run(f"ws://127.0.0.1:{app_port}", plan, app.pid, **options))
+            asyncio.run(
+                run(f"ws://127.0.0.1:{app_port}", plan, app.pid, **options, during_chat=profile)
+            )
         )
         bare_result = summarize(
             asyncio.run(run(f"ws://127.0.0.1:{bare_port}", plan, bare.pid, **options))

@@ -54,6 +54,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SOCK_SERVER_OPTIONS = {"ping_interval": 20}
+    WEBSOCKET_COMPRESSION = os.environ.get("WEBSOCKET_COMPRESSION", "").lower() in ("1", "true")
 
 
 class ProductionConfig(Config):

@@ -154,7 +154,7 @@ class SessionConnection:
             return
         error = ""
         try:
-            chat.post_message(db.session.get(Participant, self.viewer_id), text)
+            chat.post_message(sessions.participant_with_session(self.viewer_id), text)
         except ServiceError as refused:
             db.session.rollback()
             with force_locale(self.locale):

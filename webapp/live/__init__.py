@@ -37,7 +37,24 @@ class Live:
                 db.session.remove()
 
 
+def decline_socket_compression() -> None:
+    """simple_websocket always accepts permessage-deflate with 32 KiB windows:
+    a zlib state of some 300 KiB per socket and a compression pass per frame,
+    for fragments of a few hundred bytes (bench/README.md). It has no option
+    for this, so its extension class is swapped for one that declines."""
+    from simple_websocket import ws as simple_ws
+    from wsproto.extensions import PerMessageDeflate
+
+    class DeclinedDeflate(PerMessageDeflate):
+        def accept(self, offer: str) -> None:
+            return None
+
+    simple_ws.PerMessageDeflate = DeclinedDeflate
+
+
 def init_app(app: Flask) -> Live:
+    if not app.config.get("WEBSOCKET_COMPRESSION"):
+        decline_socket_compression()
     live = Live(app)
     app.extensions["live"] = live
     return live

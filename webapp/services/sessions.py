@@ -135,6 +135,14 @@ def staff_participant(support_session_id: int, user: User) -> Participant | None
     )
 
 
+def participant_with_session(participant_id: int) -> Participant | None:
+    return db.session.scalar(
+        sa.select(Participant)
+        .options(so.joinedload(Participant.support_session))
+        .where(Participant.id == participant_id)
+    )
+
+
 def open_sessions_of(user: User) -> list[SupportSession]:
     return list(
         db.session.scalars(
