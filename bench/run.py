@@ -25,6 +25,7 @@ PER_SESSION = int(os.environ.get("BENCH_PER_SESSION", "5"))
 CHAT_SECONDS = float(os.environ.get("BENCH_CHAT_SECONDS", "30"))
 SEND_INTERVAL = float(os.environ.get("BENCH_SEND_INTERVAL", "10"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
+IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "5"))
 
 
 def free_port() -> int:
@@ -173,7 +174,11 @@ def main() -> None:
         hello = requests_per_second(app_port, "/healthz", "")
         dashboard = requests_per_second(app_port, plan["dashboard"]["path"], cookie)
 
-        options = {"chat_seconds": CHAT_SECONDS, "send_interval": SEND_INTERVAL}
+        options = {
+            "chat_seconds": CHAT_SECONDS,
+            "send_interval": SEND_INTERVAL,
+            "idle_seconds": IDLE_SECONDS,
+        }
         profile = py_spy_during_chat if os.environ.get("BENCH_PROFILE") else None
         app_result = summarize(
             asyncio.run(

@@ -19,7 +19,6 @@ from simple_websocket import ConnectionClosed
 
 from webapp.blueprints.join import current_seat
 from webapp.extensions import db, sock
-from webapp.live.presence import HEARTBEAT_SECONDS
 from webapp.live.push import render_chat_line, render_chat_log, render_panels
 from webapp.models import Participant, SupportSession
 from webapp.services import chat, sessions
@@ -31,6 +30,8 @@ bp = Blueprint("live", __name__)
 POLICY_VIOLATION = 1008
 NORMAL_CLOSURE = 1000
 FINAL_CLOSE_WAIT_SECONDS = 10
+PANEL_COALESCE_SECONDS = 0.25
+IDLE_WAKE_SECONDS = 5.0  # only to notice a closed socket that sent no close
 # Message kinds only this socket's reader puts on its own queue.
 INCOMING = "incoming"
 CLOSED = "closed"
@@ -91,15 +92,20 @@ class SessionConnection:
             if not self._send_everything():
                 return self._await_client_close()
             reader.start()
-            next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
+            panels_due: float | None = None
             while self.ws.connected:
-                first = subscription.get(timeout=HEARTBEAT_SECONDS)
-                if time.monotonic() >= next_heartbeat:
-                    live.presence.heartbeat(self.viewer_id, self.connection_id)
-                    next_heartbeat = time.monotonic() + HEARTBEAT_SECONDS
-                # One render covers every event queued meanwhile.
-                if first is not None and not self._handle([first, *subscription.drain()]):
-                    return self._await_client_close()
+                wait = IDLE_WAKE_SECONDS
+                if panels_due is not None:
+                    wait = max(0.0, panels_due - time.monotonic())
+                first = subscription.get(timeout=wait)
+                if first is not None and self._handle([first, *subscription.drain()]):
+                    # Panels wait a moment so a burst (a reconnect storm, five
+                    # people arriving) costs one render, not one per event.
+                    panels_due = panels_due or time.monotonic() + PANEL_COALESCE_SECONDS
+                if panels_due is not None and time.monotonic() >= panels_due:
+                    panels_due = None
+                    if not self._send_panels_now():
+                        return self._await_client_close()
         except ConnectionClosed:
             pass
         finally:
@@ -111,11 +117,12 @@ class SessionConnection:
             db.session.remove()
 
     def _handle(self, messages: list[dict]) -> bool:
+        """Sends chat at once; returns whether the panels need a render."""
         try:
             panels_changed = False
             for message in messages:
                 if message["kind"] == CLOSED:
-                    return True  # the loop sees ws.connected is false
+                    continue  # the loop sees ws.connected is false
                 if message["kind"] == INCOMING:
                     self._take_chat_line(message["data"])
                 elif message["kind"] == "chat":
@@ -124,10 +131,16 @@ class SessionConnection:
                         self.last_chat_id = message["message_id"]
                 else:
                     panels_changed = True
-            return self._send_panels() if panels_changed else True
+            return panels_changed
         finally:
             # A socket lives for hours: it must not pin a transaction (and on
             # SQLite a read lock) or see stale rows on the next event.
+            db.session.remove()
+
+    def _send_panels_now(self) -> bool:
+        try:
+            return self._send_panels()
+        finally:
             db.session.remove()
 
     def _send_everything(self) -> bool:

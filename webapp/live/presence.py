@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 log = logging.getLogger(__name__)
-HEARTBEAT_SECONDS = 2.0  # how often an open socket refreshes its presence
+HEARTBEAT_SECONDS = 2.0  # how often a worker refreshes its sockets' presence
 
 
 class Presence:
@@ -37,9 +37,6 @@ class Presence:
     def disconnect(self, participant_id: int, support_session_id: int, connection_id: str) -> bool:
         """Forgets a socket; True when none is left (went offline, grace starts)."""
         raise NotImplementedError
-
-    def heartbeat(self, participant_id: int, connection_id: str) -> None:
-        """An open socket says it is still there (matters only across processes)."""
 
     def expect(self, participant_id: int, support_session_id: int) -> None:
         """A page was served: if its socket never arrives, treat it as gone."""

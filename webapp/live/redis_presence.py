@@ -2,11 +2,13 @@
 one worker's reaper ends a session whose controller stayed away (R1.5).
 
 Each socket is a member of its participant's sorted set, scored with the time
-it stops counting unless its worker heartbeats it; a worker killed outright
-thus stops counting after HEARTBEAT_TTL. Deadlines sit in one sorted set; the
+it stops counting unless its worker heartbeats it (the reaper thread does, for
+all of the worker's sockets at once); a worker killed outright thus stops
+counting after HEARTBEAT_TTL. Deadlines sit in one sorted set; the
 reaper that removes an entry (ZREM answers 1 to one caller) owns it.
 """
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -27,6 +29,10 @@ class RedisPresence(Presence):
         self._sessions = f"{KEY}:sessions"  # participant -> session, for the reaper
         self._watched = f"{KEY}:watched"  # participants with sockets, for crash scans
         self._next_scan = 0.0
+        self._next_heartbeat = 0.0
+        # This process's open sockets: refreshed together, in one round trip.
+        self._local: dict[str, int] = {}  # connection -> participant
+        self._local_lock = threading.Lock()
 
     def _connections(self, participant_id: int) -> str:
         return f"{KEY}:connections:{participant_id}"
@@ -42,17 +48,28 @@ class RedisPresence(Presence):
         pipe.hset(self._sessions, participant_id, support_session_id)
         pipe.sadd(self._watched, participant_id)
         live_count = pipe.execute()[2]
+        with self._local_lock:
+            self._local[connection_id] = participant_id
         self._ensure_reaper()
         return live_count == 1
 
-    def heartbeat(self, participant_id: int, connection_id: str) -> None:
-        self._redis.zadd(
-            self._connections(participant_id),
-            {connection_id: time.time() + HEARTBEAT_TTL},
-            xx=True,
-        )
+    def _heartbeat_all(self, now: float) -> None:
+        """One pipeline refreshes every socket this process holds: a thousand
+        sockets heartbeating one by one were 500 round trips a second."""
+        with self._local_lock:
+            local = list(self._local.items())
+        if not local:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for connection_id, participant_id in local:
+            pipe.zadd(
+                self._connections(participant_id), {connection_id: now + HEARTBEAT_TTL}, xx=True
+            )
+        pipe.execute()
 
     def disconnect(self, participant_id: int, support_session_id: int, connection_id: str) -> bool:
+        with self._local_lock:
+            self._local.pop(connection_id, None)
         key = self._connections(participant_id)
         pipe = self._redis.pipeline()
         pipe.zrem(key, connection_id)
@@ -89,6 +106,9 @@ class RedisPresence(Presence):
         self._ensure_reaper()
 
     def _take_due(self, now: float) -> list[tuple[int, int]]:
+        if now >= self._next_heartbeat:
+            self._next_heartbeat = now + HEARTBEAT_SECONDS
+            self._heartbeat_all(now)
         if now >= self._next_scan:
             self._next_scan = now + WATCH_SCAN_SECONDS
             self._watch_for_crashed_workers(now)
@@ -107,11 +127,16 @@ class RedisPresence(Presence):
     def _watch_for_crashed_workers(self, now: float) -> None:
         """A killed worker never calls disconnect; its sockets just stop being
         heartbeated. Give such participants the grace period they would have had."""
-        for member in self._redis.smembers(self._watched):
-            participant_id = int(member)
-            if self._live_count(participant_id):
-                continue
-            self._redis.srem(self._watched, member)
-            support_session_id = self._redis.hget(self._sessions, participant_id)
+        watched = [int(member) for member in self._redis.smembers(self._watched)]
+        if not watched:
+            return
+        gone = set(watched) - self.connected_among(watched)
+        if not gone:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.srem(self._watched, *gone)
+        pipe.hmget(self._sessions, list(gone))
+        _, session_ids = pipe.execute()
+        for participant_id, support_session_id in zip(gone, session_ids, strict=True):
             if support_session_id is not None:
                 self._start_grace(participant_id, int(support_session_id), now + self.grace_seconds)
