@@ -15,7 +15,7 @@ CHAT_MAX = 1000
 HISTORY = 200  # lines a page shows when it (re)connects
 
 
-def post_message(author: Participant, text: str) -> ChatMessage:
+def post_message(author: Participant, text: str) -> "ChatLine":
     text = text.strip()
     if not text:
         raise ServiceError(_l("Write a message first."), 400, field="message")
@@ -25,20 +25,18 @@ def post_message(author: Participant, text: str) -> ChatMessage:
         )
     if author.left_at is not None or not author.support_session.is_open:
         raise ServiceError(_l("You are no longer in this session."), 403)
-    message = ChatMessage(
-        support_session_id=author.support_session_id, participant_id=author.id, text=text
-    )
-    db.session.add(message)
-    db.session.flush()
+    # The hottest write of a busy site: plain INSERT … RETURNING, no unit of work.
+    message_id, created_at = db.session.execute(
+        sa.insert(ChatMessage)
+        .values(support_session_id=author.support_session_id, participant_id=author.id, text=text)
+        .returning(ChatMessage.id, ChatMessage.created_at)
+    ).one()
+    line = ChatLine(message_id, author.name, text, created_at)
     events.record(
-        author.support_session,
-        "chat",
-        author,
-        live={"line": ChatLine.of(message, author).as_dict()},
-        message_id=message.id,
+        author.support_session, "chat", author, live={"line": line.as_dict()}, message_id=message_id
     )
     db.session.commit()
-    return message
+    return line
 
 
 @dataclass(frozen=True)
@@ -49,10 +47,6 @@ class ChatLine:
     author_name: str
     text: str
     created_at: datetime
-
-    @classmethod
-    def of(cls, message: ChatMessage, author: Participant) -> "ChatLine":
-        return cls(message.id, author.name, message.text, message.created_at)
 
     def as_dict(self) -> dict:
         return {**asdict(self), "created_at": self.created_at.isoformat()}

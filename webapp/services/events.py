@@ -22,21 +22,26 @@ def record(
     participant: Participant | None = None,
     live: dict | None = None,
     **data,
-) -> SessionEvent:
-    """`data` is kept with the event; `live` only rides along to the sockets,
+) -> int:
+    """Adds the event to the caller's transaction and returns its id.
+
+    `data` is kept with the event; `live` only rides along to the sockets,
     so they can render without reading the database back."""
-    event = SessionEvent(
-        support_session_id=support_session.id,
-        kind=kind,
-        participant_id=participant.id if participant else None,
-        data=data,
-    )
-    db.session.add(event)
-    db.session.flush()  # the id must be read now: after commit no SQL may run
+    # INSERT … RETURNING: the id is needed now, since after commit no SQL may run.
+    event_id = db.session.execute(
+        sa.insert(SessionEvent)
+        .values(
+            support_session_id=support_session.id,
+            kind=kind,
+            participant_id=participant.id if participant else None,
+            data=data,
+        )
+        .returning(SessionEvent.id)
+    ).scalar_one()
     db.session.info.setdefault(_PENDING, []).append(
-        (event.support_session_id, {"kind": kind, "event_id": event.id, **data, **(live or {})})
+        (support_session.id, {"kind": kind, "event_id": event_id, **data, **(live or {})})
     )
-    return event
+    return event_id
 
 
 def bump_version(support_session: SupportSession) -> None:
