@@ -25,7 +25,7 @@ PER_SESSION = int(os.environ.get("BENCH_PER_SESSION", "5"))
 CHAT_SECONDS = float(os.environ.get("BENCH_CHAT_SECONDS", "30"))
 SEND_INTERVAL = float(os.environ.get("BENCH_SEND_INTERVAL", "10"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
-IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "5"))
+IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "30"))
 
 
 def free_port() -> int:

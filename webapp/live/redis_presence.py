@@ -81,9 +81,10 @@ class RedisPresence(Presence):
         return True
 
     def expect(self, participant_id: int, support_session_id: int) -> None:
-        if not self._live_count(participant_id):
-            self._start_grace(participant_id, support_session_id, time.time() + self.grace_seconds)
-        self._ensure_reaper()
+        # One round trip on every dashboard view: set the deadline unasked
+        # (NX keeps an earlier one); a socket that arrives removes it, and the
+        # reaper skips anyone with a live socket anyway.
+        self._start_grace(participant_id, support_session_id, time.time() + self.grace_seconds)
 
     def connected_among(self, participant_ids: list[int]) -> set[int]:
         if not participant_ids:
