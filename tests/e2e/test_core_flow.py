@@ -143,6 +143,11 @@ def test_invite_join_live_participants_and_end(live_server, new_page, locale):
     expect(participants_of(sam)).to_contain_text("Kim Kund")
     for page in (rep, kim):
         expect(participants_of(page)).to_contain_text("Sam Second")
+    # One panel is rendered for everyone; each page still marks its own row.
+    you = "du" if locale == "sv" else "you"
+    expect(participants_of(kim).locator(".is-me")).to_have_text(re.compile(rf"Kim Kund \({you}\)"))
+    expect(participants_of(sam).locator(".is-me")).to_contain_text("Sam Second")
+    expect(participants_of(rep).locator(".is-me")).to_contain_text("Rut Rep")
     expect(participants_of(rep).locator("li")).to_have_count(3)
 
     # R1.5: the rep closes the dashboard; after the grace period the customers see the end.

@@ -19,8 +19,8 @@ from simple_websocket import ConnectionClosed
 
 from webapp.blueprints.join import current_seat
 from webapp.extensions import db, sock
-from webapp.live.push import render_chat_line, render_chat_log, render_panels
-from webapp.models import Participant, SupportSession
+from webapp.live.push import render_chat_line
+from webapp.models import Participant
 from webapp.services import chat, sessions
 from webapp.services.errors import ServiceError
 
@@ -104,7 +104,7 @@ class SessionConnection:
                     panels_due = panels_due or time.monotonic() + PANEL_COALESCE_SECONDS
                 if panels_due is not None and time.monotonic() >= panels_due:
                     panels_due = None
-                    if not self._send_panels_now():
+                    if not self._send_panels():
                         return self._await_client_close()
         except ConnectionClosed:
             pass
@@ -137,25 +137,28 @@ class SessionConnection:
             # SQLite a read lock) or see stale rows on the next event.
             db.session.remove()
 
-    def _send_panels_now(self) -> bool:
-        try:
-            return self._send_panels()
-        finally:
-            db.session.remove()
-
     def _send_everything(self) -> bool:
+        return self._send_panels(with_chat_log=True)
+
+    def _send_panels(self, with_chat_log: bool = False) -> bool:
+        """Sends the viewer's panels; False once the session or the seat is over."""
         try:
-            html, self.last_chat_id = render_chat_log(self.support_session_id, self.locale)
-            return self._send_panels(extra=html)
+            snapshot = self.live.panels.snapshot(
+                self.support_session_id,
+                self.locale,
+                self.live.bus.generation(self.support_session_id),
+            )
         finally:
             db.session.remove()
-
-    def _send_panels(self, extra: str = "") -> bool:
-        """Sends the viewer's panels; False once the session or the seat is over."""
-        support_session = db.session.get(SupportSession, self.support_session_id)
-        viewer = db.session.get(Participant, self.viewer_id)
-        self.ws.send(render_panels(support_session, viewer, self.locale) + extra)
-        return support_session.is_open and viewer.left_at is None
+        kind = snapshot.kinds.get(self.viewer_id)
+        if kind is None:  # this seat has left
+            return False
+        html = snapshot.html[kind]
+        if with_chat_log:
+            html += snapshot.chat_html
+            self.last_chat_id = snapshot.last_chat_id
+        self.ws.send(html)
+        return snapshot.is_open
 
     def _take_chat_line(self, raw: str) -> None:
         try:

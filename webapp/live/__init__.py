@@ -23,6 +23,10 @@ class Live:
             self.bus = LocalBus()
             self.presence = LocalPresence(grace, self._controller_may_be_gone)
 
+        from webapp.live.push import PanelCache
+
+        self.panels = PanelCache()
+
     def publish(self, support_session_id: int, message: dict) -> None:
         self.bus.publish(support_session_id, message)
 

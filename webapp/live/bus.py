@@ -41,6 +41,7 @@ class Subscription:
 class LocalBus:
     def __init__(self) -> None:
         self._subscribers: dict[int, set[Subscription]] = defaultdict(set)
+        self._generations: dict[int, int] = defaultdict(int)
         self._lock = threading.Lock()
 
     def subscribe(self, channel: int) -> Subscription:
@@ -62,9 +63,16 @@ class LocalBus:
 
     def deliver(self, channel: int, message: dict) -> None:
         with self._lock:
+            self._generations[channel] += 1
             subscribers = list(self._subscribers.get(channel, ()))
         for subscription in subscribers:
             subscription.put(message)
+
+    def generation(self, channel: int) -> int:
+        """How many events this process has heard on the channel: sockets that
+        render at the same generation can share one render."""
+        with self._lock:
+            return self._generations[channel]
 
     def subscriber_count(self) -> int:
         with self._lock:

@@ -2,16 +2,18 @@
 
 The partials are the same files the pages include, so a panel looks the same
 whether it came with the page or over the socket (DESIGN.md "templates").
-A chat line looks the same to every viewer of one language, so it is rendered
-once per language and process, not once per socket.
+Panels and chat lines are rendered once per kind of viewer, language and
+process, not once per socket.
 """
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from webapp.extensions import db
 from webapp.models import Participant, SupportSession
 from webapp.services.chat import ChatLine, recent_messages
 
@@ -39,22 +41,81 @@ def page_context(support_session: SupportSession, viewer: Participant) -> dict:
     }
 
 
-def render_panels(support_session: SupportSession, viewer: Participant, locale: str) -> str:
-    with force_locale(locale):
-        context = panel_context(support_session, viewer)
-        if not support_session.is_open:
-            return render_template("session/_ended.html", oob=True, **context)
-        return render_template("session/_participants.html", oob=True, **context) + (
-            render_template("session/_status.html", oob=True, **context)
-        )
+@dataclass
+class PanelSnapshot:
+    """A session's panels as every kind of viewer sees them, at one point of
+    the event stream. Sockets of one process that render at the same
+    generation share it: a burst of five arrivals costs one render per kind
+    of viewer, not one per socket (#4)."""
+
+    generation: int
+    is_open: bool
+    kinds: dict[int, str]  # participant id -> kind of viewer
+    html: dict[str, str]  # kind of viewer -> the panels it is sent
+    chat_html: str
+    last_chat_id: int
 
 
-def render_chat_log(support_session_id: int, locale: str) -> tuple[str, int]:
-    """The whole chat panel's log, and the newest message id in it."""
+def viewer_kind(support_session: SupportSession, participant: Participant) -> str:
+    if not participant.is_staff:
+        return "customer"
+    return "controller" if support_session.controller_id == participant.id else "staff"
+
+
+class PanelCache:
+    def __init__(self, size: int = 4096):
+        self._size = size
+        self._entries: OrderedDict[tuple[int, str], PanelSnapshot] = OrderedDict()
+        self._build_locks: dict[tuple[int, str], threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def snapshot(self, support_session_id: int, locale: str, generation: int) -> PanelSnapshot:
+        key = (support_session_id, locale)
+        with self._lock:
+            build_lock = self._build_locks.setdefault(key, threading.Lock())
+        with build_lock:  # one socket builds; the others wait and share it
+            with self._lock:
+                entry = self._entries.get(key)
+            if entry is None or entry.generation < generation:
+                entry = _build_snapshot(support_session_id, locale, generation)
+                with self._lock:
+                    self._entries[key] = entry
+                    self._entries.move_to_end(key)
+                    while len(self._entries) > self._size:
+                        evicted, _ = self._entries.popitem(last=False)
+                        self._build_locks.pop(evicted, None)
+        return entry
+
+
+def _build_snapshot(support_session_id: int, locale: str, generation: int) -> PanelSnapshot:
+    support_session = db.session.get(SupportSession, support_session_id)
+    representatives: dict[str, Participant] = {}
+    kinds: dict[int, str] = {}
+    for participant in support_session.participants:
+        if participant.left_at is None or not support_session.is_open:
+            kind = viewer_kind(support_session, participant)
+            kinds[participant.id] = kind
+            representatives.setdefault(kind, participant)
     messages = recent_messages(support_session_id)
     with force_locale(locale):
-        html = render_template("session/_chat_log.html", chat_messages=messages, oob=True)
-    return html, messages[-1].id if messages else 0
+        html = {}
+        for kind, viewer in representatives.items():
+            context = panel_context(support_session, viewer)
+            if support_session.is_open:
+                html[kind] = render_template(
+                    "session/_participants.html", oob=True, **context
+                ) + render_template("session/_status.html", oob=True, **context)
+            else:
+                html[kind] = render_template("session/_ended.html", oob=True, **context)
+        chat_html = render_template("session/_chat_log.html", chat_messages=messages, oob=True)
+    return PanelSnapshot(
+        generation=generation,
+        is_open=support_session.is_open,
+        kinds=kinds,
+        html=html,
+        chat_html=chat_html,
+        last_chat_id=messages[-1].id if messages else 0,
+    )
 
 
 def render_chat_line(line: dict, locale: str) -> str:

@@ -122,7 +122,21 @@ function setConnection(event, state) {
 document.addEventListener("htmx:wsOpen", (event) => setConnection(event, "open"));
 document.addEventListener("htmx:wsClose", (event) => setConnection(event, "closed"));
 
+// The participants panel is rendered once for everyone; each page marks its own row.
+function markMe() {
+  const live = document.querySelector("#session-live[data-me]");
+  if (!live) return;
+  const row = document.querySelector(`#participants [data-participant-id="${live.dataset.me}"]`);
+  if (!row || row.classList.contains("is-me")) return;
+  row.classList.add("is-me");
+  const marker = document.createElement("span");
+  marker.className = "me";
+  marker.textContent = ` (${live.dataset.you})`;
+  row.querySelector(".participant-name")?.append(marker);
+}
+
 function init(root) {
+  markMe();
   localTimes(root);
   scrollChat(root);
   openDialogs(root);
@@ -131,6 +145,12 @@ function init(root) {
 }
 
 document.addEventListener("htmx:load", (event) => init(event.detail.elt));
+// Out-of-band swaps from the socket do not all raise htmx:load.
+document.addEventListener("htmx:wsAfterMessage", () => {
+  markMe();
+  localTimes(document.getElementById("chat-log") || document);
+  scrollChat(document);
+});
 if (document.readyState === "loading") {
   document.addEventListener("DOMContentLoaded", () => init(document));
 } else {
