@@ -79,6 +79,7 @@ async def run(
     send_interval: float,
     idle_seconds: float = 5.0,
     during_chat=None,
+    during_connect=None,
 ) -> Result:
     result = Result()
     pids = process_tree(server_pid)
@@ -102,6 +103,7 @@ async def run(
         for cookie in session["cookies"]
     ]
     result.sockets = len(attempts)
+    profiler = during_connect(pids) if during_connect else None
     opened = await asyncio.gather(*attempts)  # every connect at once
     connections = [connection for connection in opened if connection is not None]
     result.connected = len(connections)
@@ -117,6 +119,8 @@ async def run(
 
     receivers = [asyncio.create_task(receive(connection)) for connection in connections]
     await asyncio.sleep(idle_seconds)
+    if profiler is not None:
+        profiler()
     pids = process_tree(server_pid)
     result.idle_rss_per_socket_kib = (rss_kib(pids) - rss_before) / max(1, result.connected)
 

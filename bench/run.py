@@ -66,9 +66,9 @@ def requests_per_second(port: int, path: str, cookie: str, seconds: float = 8, t
     return sum(counts) / seconds
 
 
-def py_spy_during_chat(pids: list[int]):
-    """BENCH_PROFILE=1: py-spy records each app process while the chat runs,
-    into bench/profiles/ as collapsed stacks (what limits the figures)."""
+def py_spy_during(pids: list[int]):
+    """py-spy records each app process during one phase, into bench/profiles/
+    as collapsed stacks (what limits the figures; bench/top.py sums them)."""
     out = ROOT / "bench" / "profiles"
     out.mkdir(exist_ok=True)
     recorders = [
@@ -179,11 +179,14 @@ def main() -> None:
             "send_interval": SEND_INTERVAL,
             "idle_seconds": IDLE_SECONDS,
         }
-        profile = py_spy_during_chat if os.environ.get("BENCH_PROFILE") else None
+        # BENCH_PROFILE=chat (or 1) profiles the chat phase, =connect the connect storm.
+        phase = os.environ.get("BENCH_PROFILE", "")
+        profile = {
+            "during_chat": py_spy_during if phase in ("1", "chat") else None,
+            "during_connect": py_spy_during if phase == "connect" else None,
+        }
         app_result = summarize(
-            asyncio.run(
-                run(f"ws://127.0.0.1:{app_port}", plan, app.pid, **options, during_chat=profile)
-            )
+            asyncio.run(run(f"ws://127.0.0.1:{app_port}", plan, app.pid, **options, **profile))
         )
         bare_result = summarize(
             asyncio.run(run(f"ws://127.0.0.1:{bare_port}", plan, bare.pid, **options))
