@@ -113,6 +113,8 @@ def summarize(result) -> dict:
         "connected": result.connected,
         "lines_sent": result.sent,
         "deliveries": len(latencies),
+        # Every line should reach every socket of its session, the writer's too.
+        "deliveries_missing": result.sent * PER_SESSION - len(latencies),
         "deliveries_per_second": len(latencies) / result.chat_seconds,
         "cpu_ms_per_delivery": 1000 * result.cpu_seconds / max(1, len(latencies)),
         "idle_kib_per_socket": result.idle_rss_per_socket_kib,

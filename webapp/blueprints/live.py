@@ -76,7 +76,10 @@ class SessionConnection:
         self.locale = locale
         self.live = current_app.extensions["live"]
         self.connection_id = uuid.uuid4().hex
-        self.last_chat_id = 0
+        # Lines already on the page through the history sent on connect. Not a
+        # "newest id": lines committed by two workers can be published in the
+        # other order, and a high-water mark would drop the later one.
+        self.chat_ids_in_log: frozenset[int] = frozenset()
         self.showing_chat_error = False
 
     def serve(self) -> None:
@@ -126,9 +129,8 @@ class SessionConnection:
                 if message["kind"] == INCOMING:
                     self._take_chat_line(message["data"])
                 elif message["kind"] == "chat":
-                    if message["message_id"] > self.last_chat_id:
+                    if message["message_id"] not in self.chat_ids_in_log:
                         self.ws.send(render_chat_line(message["line"], self.locale))
-                        self.last_chat_id = message["message_id"]
                 else:
                     panels_changed = True
             return panels_changed
@@ -156,7 +158,7 @@ class SessionConnection:
         html = snapshot.html[kind]
         if with_chat_log:
             html += snapshot.chat_html
-            self.last_chat_id = snapshot.last_chat_id
+            self.chat_ids_in_log = snapshot.chat_ids
         self.ws.send(html)
         return snapshot.is_open
 

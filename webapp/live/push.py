@@ -53,7 +53,7 @@ class PanelSnapshot:
     kinds: dict[int, str]  # participant id -> kind of viewer
     html: dict[str, str]  # kind of viewer -> the panels it is sent
     chat_html: str
-    last_chat_id: int
+    chat_ids: frozenset[int]  # the lines chat_html holds, shared by its sockets
 
 
 def viewer_kind(support_session: SupportSession, participant: Participant) -> str:
@@ -114,7 +114,7 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
         kinds=kinds,
         html=html,
         chat_html=chat_html,
-        last_chat_id=messages[-1].id if messages else 0,
+        chat_ids=frozenset(message.id for message in messages),
     )
 
 
