@@ -4,6 +4,7 @@ long line is refused to its writer alone."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.steps import join_by_number, log_in_and_start
 from tests.e2e.test_core_flow import make_rut
 
 
@@ -21,20 +22,9 @@ def test_chat_both_ways_escaped_and_kept(live_server, new_page):
     base = live_server.base_url
     make_rut(live_server)
     rep = new_page()
-    rep.goto(base + "/login")
-    rep.get_by_label("E-post").fill("rut@example.com")
-    rep.get_by_label("Lösenord").fill("password123")
-    rep.get_by_role("button", name="Logga in").click()
-    rep.get_by_label("E-post", exact=True).uncheck()
-    rep.get_by_role("button", name="Starta", exact=True).click()
-    number = rep.locator("[data-session-number]").get_attribute("data-session-number")
-
+    number = log_in_and_start(rep, base)
     kim = new_page(width=390, height=844)
-    kim.goto(base + "/join/")
-    kim.get_by_label("Sessionsnummer").fill(number)
-    kim.get_by_label("Namn").fill("Kim")
-    kim.get_by_role("button", name="Delta", exact=True).click()
-    expect(kim.locator("[data-connection]")).to_have_attribute("data-connection", "open")
+    join_by_number(kim, base, number, "Kim")
 
     say(kim, "Skärmen är svart <b>hjälp</b>")
     for page in (rep, kim):

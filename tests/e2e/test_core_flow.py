@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.steps import join_by_number, log_in_and_start
 from webapp.extensions import db
 from webapp.services.users import create_user
 
@@ -164,20 +165,9 @@ def test_reload_inside_the_grace_period_keeps_the_session(live_server, new_page)
     base = live_server.base_url
     make_rut(live_server)
     rep = new_page()
-    rep.goto(base + "/login")
-    rep.get_by_label("E-post").fill("rut@example.com")
-    rep.get_by_label("Lösenord").fill("password123")
-    rep.get_by_role("button", name="Logga in").click()
-    rep.get_by_label("E-post", exact=True).uncheck()
-    rep.get_by_role("button", name="Starta", exact=True).click()
-    expect(rep.get_by_role("dialog")).to_have_count(0)
-    number = rep.locator("[data-session-number]").get_attribute("data-session-number")
-
+    number = log_in_and_start(rep, base)  # E-post cleared: no dialog opens
     kim = new_page()
-    kim.goto(base + "/join/")
-    kim.get_by_label("Sessionsnummer").fill(number)
-    kim.get_by_label("Namn").fill("Kim")
-    kim.get_by_role("button", name="Delta", exact=True).click()
+    join_by_number(kim, base, number, "Kim")
     expect(participants_of(rep)).to_contain_text("Kim")
 
     for _ in range(3):  # each reload is well inside the 2 s grace period

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from tests.conftest import require_in_ci
 from tests.e2e.cluster import ROOT, wait_for_http
 from tests.e2e.conftest import free_port
-from tests.e2e.test_scale_out import join_by_number, log_in_and_start
+from tests.e2e.steps import join_by_number, log_in_and_start
 
 SNIPPET = ROOT / "docs" / "nginx-supportcenter.conf"
 

@@ -9,26 +9,8 @@ from playwright.sync_api import expect
 
 from tests.e2e.cluster import FailoverProxy
 from tests.e2e.conftest import GRACE, free_port
+from tests.e2e.steps import join_by_number, log_in_and_start
 from webapp.live.redis_presence import HEARTBEAT_TTL
-
-
-def log_in_and_start(page, base):
-    page.goto(base + "/login")
-    page.get_by_label("E-post").fill("rut@example.com")
-    page.get_by_label("Lösenord").fill("password123")
-    page.get_by_role("button", name="Logga in").click()
-    page.get_by_label("E-post", exact=True).uncheck()
-    page.get_by_role("button", name="Starta", exact=True).click()
-    expect(page.locator("[data-connection]")).to_have_attribute("data-connection", "open")
-    return page.locator("[data-session-number]").get_attribute("data-session-number")
-
-
-def join_by_number(page, base, number, name):
-    page.goto(base + "/join/")
-    page.get_by_label("Sessionsnummer").fill(number)
-    page.get_by_label("Namn").fill(name)
-    page.get_by_role("button", name="Delta", exact=True).click()
-    expect(page.locator("#participants")).to_contain_text(name)
 
 
 @pytest.mark.e2e

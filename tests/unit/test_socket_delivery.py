@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+import pytest
+
 from tests.factories import make_customer, make_support_session
 from webapp.blueprints.live import SessionConnection
 from webapp.services.chat import ChatLine
@@ -27,25 +29,26 @@ def chat_event(message_id, text):
     }
 
 
-def test_lines_published_out_of_id_order_are_both_delivered(app):
+@pytest.fixture
+def connection(app):
+    """A customer's socket connection, writing to a socket that records."""
     support_session, _ = make_support_session()
     viewer = make_customer(support_session)
     with app.test_request_context():
-        socket = RecordingSocket()
-        connection = SessionConnection(socket, support_session.id, viewer.id, "sv")
-        # Two workers committed 11 after 10 but published 11 first.
-        connection._handle([chat_event(11, "second")])
-        connection._handle([chat_event(10, "first")])
-    assert len(socket.sent) == 2
-    assert "second" in socket.sent[0] and "first" in socket.sent[1]
+        yield SessionConnection(RecordingSocket(), support_session.id, viewer.id, "sv")
 
 
-def test_lines_already_in_the_history_are_not_sent_twice(app):
-    support_session, _ = make_support_session()
-    viewer = make_customer(support_session)
-    with app.test_request_context():
-        socket = RecordingSocket()
-        connection = SessionConnection(socket, support_session.id, viewer.id, "sv")
-        connection.chat_ids_in_log = frozenset({10})
-        connection._handle([chat_event(10, "in the history"), chat_event(12, "new")])
-    assert len(socket.sent) == 1 and "new" in socket.sent[0]
+def test_lines_published_out_of_id_order_are_both_delivered(connection):
+    # Two workers committed 11 after 10 but published 11 first.
+    connection._handle([chat_event(11, "second")])
+    connection._handle([chat_event(10, "first")])
+    sent = connection.ws.sent
+    assert len(sent) == 2
+    assert "second" in sent[0] and "first" in sent[1]
+
+
+def test_lines_already_in_the_history_are_not_sent_twice(connection):
+    connection.chat_ids_in_log = frozenset({10})
+    connection._handle([chat_event(10, "in the history"), chat_event(12, "new")])
+    sent = connection.ws.sent
+    assert len(sent) == 1 and "new" in sent[0]

@@ -1,0 +1,25 @@
+"""Steps several browser tests take, in Swedish (the default UI)."""
+
+from playwright.sync_api import expect
+
+
+def log_in_and_start(page, base: str) -> str:
+    """Rut logs in and starts a session without the invite dialog; returns its number."""
+    page.goto(base + "/login")
+    page.get_by_label("E-post").fill("rut@example.com")
+    page.get_by_label("Lösenord").fill("password123")
+    page.get_by_role("button", name="Logga in").click()
+    page.get_by_label("E-post", exact=True).uncheck()
+    page.get_by_role("button", name="Starta", exact=True).click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.locator("[data-connection]")).to_have_attribute("data-connection", "open")
+    return page.locator("[data-session-number]").get_attribute("data-session-number")
+
+
+def join_by_number(page, base: str, number: str, name: str) -> None:
+    page.goto(base + "/join/")
+    page.get_by_label("Sessionsnummer").fill(number)
+    page.get_by_label("Namn").fill(name)
+    page.get_by_role("button", name="Delta", exact=True).click()
+    expect(page.locator("#participants")).to_contain_text(name)
+    expect(page.locator("[data-connection]")).to_have_attribute("data-connection", "open")
