@@ -9,6 +9,7 @@ from tests.factories import make_customer, make_rep, make_support_session
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Participant
+from webapp.services import sessions
 
 STAFF_URLS = [
     ("get", "/support/"),
@@ -264,3 +265,23 @@ def test_behind_a_trusted_proxy_each_customer_has_its_own_join_limit():
         assert [attempt("203.0.113.7") for _ in range(3)] == [404, 404, 429]
         assert attempt("198.51.100.9") == 404  # another customer behind the same proxy
         db.drop_all()
+
+
+def test_transfer_control_refusals(app, login_as):
+    support_session, _ = make_support_session()
+    client = login_as(support_session.started_by)
+    url = f"/dashboard/{support_session.id}/transfer-control"
+    # No assistant yet: the dialog is not offered.
+    assert client.get(url, headers={"HX-Request": "true"}).status_code == 409
+    for bad in ("", "abc", "999999"):
+        response = client.post(url, data={"participant_id": bad}, headers={"HX-Request": "true"})
+        assert response.status_code == 400
+        assert "Välj en supportrepresentant" in response.text
+    helper = make_rep("Helge")
+    sessions.assist(helper, support_session)
+    assistant_client = app.test_client()
+    assistant_client.post("/login", data={"email": helper.email, "password": "password123"})
+    assert assistant_client.get(url).status_code == 403
+    response = assistant_client.post(url, data={"participant_id": "1"})
+    assert response.status_code == 403
+    assert support_session.controller.user_id == support_session.started_by_id

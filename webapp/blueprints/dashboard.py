@@ -113,6 +113,38 @@ def invite(support_session_id: int):
     )
 
 
+@bp.get("/<int:support_session_id>/transfer-control")
+@login_required
+def transfer_dialog(support_session_id: int):
+    seat = staff_seat(support_session_id)
+    if not seat.is_controller:
+        raise ServiceError(_l("Only the representative in control can transfer control."), 403)
+    assistants = sessions.assistants_of(seat.support_session)
+    if not assistants:
+        raise ServiceError(_l("No support representative is assisting this session."), 409)
+    return render_template("dashboard/_transfer_dialog.html", viewer=seat, assistants=assistants)
+
+
+@bp.post("/<int:support_session_id>/transfer-control")
+@login_required
+def transfer_control(support_session_id: int):
+    seat = staff_seat(support_session_id)
+    target_id = request.form.get("participant_id", "")
+    target = sessions.participant_with_session(int(target_id)) if target_id.isdigit() else None
+    if target is None:
+        raise ServiceError(
+            _l("Choose a support representative who is taking part as an assistant."), 400
+        )
+    sessions.transfer_control(seat, target)
+    # The dialog goes; every page's controls change through the socket.
+    return render_template(
+        "_alert.html",
+        message=_("%(name)s is in control of this session.", name=target.name),
+        kind="success",
+        oob=True,
+    )
+
+
 @bp.post("/<int:support_session_id>/end")
 @login_required
 def end(support_session_id: int):

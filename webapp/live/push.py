@@ -102,9 +102,10 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
         for kind, viewer in representatives.items():
             context = panel_context(support_session, viewer)
             if support_session.is_open:
-                html[kind] = render_template(
-                    "session/_participants.html", oob=True, **context
-                ) + render_template("session/_status.html", oob=True, **context)
+                parts = ["session/_participants.html", "session/_status.html"]
+                if kind != "customer":  # the staff controls follow control (R5.2)
+                    parts += ["dashboard/_session_actions.html", "dashboard/_tools_actions.html"]
+                html[kind] = "".join(render_template(part, oob=True, **context) for part in parts)
             else:
                 html[kind] = render_template("session/_ended.html", oob=True, **context)
         chat_html = render_template("session/_chat_log.html", chat_messages=messages, oob=True)

@@ -234,3 +234,37 @@ def assist(rep: User, support_session: SupportSession) -> Participant:
     events.record(support_session, "joined", seat)
     db.session.commit()
     return seat
+
+
+def transfer_control(actor: Participant, to_participant: Participant) -> None:
+    """R5.1-R5.2, R5.6: the controller hands control to a rep present as an
+    assistant; the two swap roles, so handing it back is the same call."""
+    support_session = actor.support_session
+    if not support_session.is_open:
+        raise ServiceError(_l("This support session has ended."), 410)
+    if not actor.is_controller:
+        raise ServiceError(_l("Only the representative in control can transfer control."), 403)
+    if (
+        to_participant.support_session_id != support_session.id
+        or to_participant.role != ParticipantRole.ASSISTANT
+        or to_participant.left_at is not None
+    ):
+        raise ServiceError(
+            _l("Choose a support representative who is taking part as an assistant."), 400
+        )
+    events.bump_version(support_session)
+    support_session.controller = to_participant
+    to_participant.role = ParticipantRole.REP
+    actor.role = ParticipantRole.ASSISTANT
+    events.record(
+        support_session, "control_transferred", actor, to_participant_id=to_participant.id
+    )
+    db.session.commit()
+
+
+def assistants_of(support_session: SupportSession) -> list[Participant]:
+    return [
+        participant
+        for participant in support_session.present_participants()
+        if participant.role == ParticipantRole.ASSISTANT
+    ]

@@ -148,6 +148,7 @@ document.addEventListener("htmx:load", (event) => init(event.detail.elt));
 // Out-of-band swaps from the socket do not all raise htmx:load.
 document.addEventListener("htmx:wsAfterMessage", () => {
   markMe();
+  openDialogs(document);
   localTimes(document.getElementById("chat-log") || document);
   scrollChat(document);
 });

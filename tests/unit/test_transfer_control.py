@@ -1,0 +1,89 @@
+"""Transfer control to an assistant and back (R4.2, R5.1-R5.3, R5.6)."""
+
+import pytest
+
+from tests.factories import make_customer, make_rep, make_support_session
+from tests.unit.test_races import run_together
+from webapp.extensions import db
+from webapp.models import Participant, SessionEvent
+from webapp.services import invitations, sessions
+from webapp.services.errors import ServiceError
+
+
+@pytest.fixture
+def escalated(app):
+    support_session, rut = make_support_session(make_rep("Rut"))
+    helge = sessions.assist(make_rep("Helge"), support_session)
+    return support_session, rut, helge
+
+
+def test_control_moves_and_the_roles_swap(escalated):
+    support_session, rut, helge = escalated
+    assert sessions.assistants_of(support_session) == [helge]
+    sessions.transfer_control(rut, helge)
+    assert support_session.controller_id == helge.id
+    assert (rut.role, helge.role) == ("assistant", "rep")
+    assert sessions.assistants_of(support_session) == [rut]
+    kinds = [e.kind for e in db.session.scalars(db.select(SessionEvent))]
+    assert kinds[-1] == "control_transferred"
+
+
+def test_the_former_controller_may_leave_but_not_end_or_invite(app, escalated):
+    support_session, rut, helge = escalated
+    sessions.transfer_control(rut, helge)
+    with pytest.raises(ServiceError) as refused:
+        sessions.end_session(rut)
+    assert refused.value.status == 403
+    with app.test_request_context(), pytest.raises(ServiceError):
+        invitations.invite(rut, "customer", "kund@example.com", "sv", send_mail=False)
+    with pytest.raises(ServiceError):
+        sessions.transfer_control(rut, helge)
+    sessions.leave(rut)
+    assert rut.left_at is not None and support_session.is_open
+
+
+def test_the_new_controller_hands_control_back(escalated):
+    support_session, rut, helge = escalated
+    sessions.transfer_control(rut, helge)
+    sessions.transfer_control(helge, rut)
+    assert support_session.controller_id == rut.id
+    assert (rut.role, helge.role) == ("rep", "assistant")
+
+
+def test_only_present_assistants_of_the_same_session_can_receive(app, escalated):
+    support_session, rut, helge = escalated
+    customer = make_customer(support_session)
+    other_session, _ = make_support_session()
+    stranger = sessions.assist(make_rep(), other_session)
+    sessions.leave(helge)
+    for target in (customer, stranger, helge):
+        with pytest.raises(ServiceError) as refused:
+            sessions.transfer_control(rut, target)
+        assert refused.value.status == 400
+    assert support_session.controller_id == rut.id
+
+
+def test_two_transfers_at_once_have_one_winner(app):
+    support_session, rut = make_support_session(make_rep("Rut"))
+    first = sessions.assist(make_rep("A"), support_session)
+    second = sessions.assist(make_rep("B"), support_session)
+    ids = (rut.id, first.id, second.id)
+
+    def transfer_to(target_id):
+        def action():
+            actor = db.session.get(Participant, ids[0])
+            sessions.transfer_control(actor, db.session.get(Participant, target_id))
+            return target_id
+
+        return action
+
+    outcomes = run_together(app, transfer_to(ids[1]), transfer_to(ids[2]))
+    winners = [outcome for outcome in outcomes if outcome in ids]
+    assert len(winners) == 1
+    db.session.expire_all()
+    assert support_session.controller_id == winners[0]
+    assert sorted(p.role for p in support_session.participants) == [
+        "assistant",
+        "assistant",
+        "rep",
+    ]
