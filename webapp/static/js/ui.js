@@ -12,7 +12,11 @@ function openDialogs(root) {
     const opener = document.querySelector(dialog.dataset.opener) || document.activeElement;
     dialog.addEventListener("close", () => {
       dialog.remove();
-      if (opener && document.contains(opener)) opener.focus();
+      // A live push may have replaced the opener meanwhile: find it again.
+      const target = document.contains(opener)
+        ? opener
+        : dialog.dataset.opener && document.querySelector(dialog.dataset.opener);
+      if (target) target.focus();
     });
     // Opened once from ?invite=1 (R1.3); a reload must not open it again.
     const url = new URL(window.location.href);
