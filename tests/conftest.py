@@ -33,7 +33,11 @@ def database_url(tmp_path) -> str:
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app(make_config(SQLALCHEMY_DATABASE_URI=database_url(tmp_path)))
+    app = create_app(
+        make_config(
+            SQLALCHEMY_DATABASE_URI=database_url(tmp_path), UPLOAD_DIR=str(tmp_path / "uploads")
+        )
+    )
     app.test_client_class = IsolatedClient
     with app.app_context():
         db.create_all()

@@ -1,5 +1,6 @@
 """Configuration read from the environment (names fixed by issue #3)."""
 
+import json
 import os
 from pathlib import Path
 
@@ -46,6 +47,15 @@ class Config:
     # X-Forwarded-*. Without it, rate limits would count every customer as the
     # proxy's one address.
     TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 0)
+
+    # Files and recordings (R7) live here under generated names, never under
+    # static; several machines need this on shared storage (docs/deploy.md).
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
+    FILE_MAX_BYTES = _env_int("FILE_MAX_MB", 25) * 1024 * 1024
+    RECORDING_MAX_BYTES = _env_int("RECORDING_MAX_MB", 500) * 1024 * 1024
+    # STUN and TURN servers for WebRTC, as RTCIceServer objects in JSON; none
+    # are needed when every browser reaches every other directly.
+    ICE_SERVERS = json.loads(os.environ.get("ICE_SERVERS") or "[]")
 
     BABEL_DEFAULT_LOCALE = "sv"
     LANGUAGES = ("sv", "en")

@@ -30,6 +30,22 @@ def socket_path(support_session_id: int) -> str:
     return urlsplit(url_for("live.session_socket", support_session_id=support_session_id)).path
 
 
+# The glossary's names of the activities (R7), for panels and media tiles.
+ACTIVITY_NAMES = {
+    "chat": _l("Chat"),
+    "file_transfer": _l("File transfer"),
+    "desktop_sharing": _l("Desktop sharing"),
+    "application_sharing": _l("Application sharing"),
+    "video": _l("Video"),
+    "voice": _l("Voice call"),
+    "recording": _l("Recording"),
+}
+
+
+def activity_names() -> dict[str, str]:
+    return {kind: str(name) for kind, name in ACTIVITY_NAMES.items()}
+
+
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -64,6 +80,7 @@ def register(app: Flask) -> None:
             "csrf_token_value": generate_csrf,
             "is_htmx": is_htmx,
             "socket_path": socket_path,
+            "activity_names": activity_names,
             "current_locale": str(get_locale()),
         }
 

@@ -27,6 +27,13 @@ CHROMIUM_ARGS = [
     "--disable-quic",
     "--no-sandbox",
     "--disable-gpu",
+    # Media (R7): fake camera, microphone and screen, granted without a prompt,
+    # host candidates without mDNS so peers on one machine connect.
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--auto-select-desktop-capture-source=Entire screen",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--autoplay-policy=no-user-gesture-required",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -112,10 +119,16 @@ def new_page(browser, request):
     contexts = []
 
     def open_page(width: int = 1280, height: int = 860):
-        context = browser.new_context(viewport={"width": width, "height": height})
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, permissions=["camera", "microphone"]
+        )
         context.set_default_timeout(8000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        if os.environ.get("DEBUG_CONSOLE"):  # to see the pages' scripts while debugging
+            label = f"page{len(contexts)}"
+            page.on("console", lambda message: print(f"[{label}] {message.type}: {message.text}"))
+        return page
 
     yield open_page
     failed = getattr(request.node, "rep_call", None)

@@ -14,7 +14,7 @@ def chat_of(page):
 
 def say(page, text):
     page.get_by_label("Meddelande").fill(text)
-    page.get_by_role("button", name="Skicka").click()
+    page.get_by_role("button", name="Skicka", exact=True).click()
 
 
 @pytest.mark.e2e

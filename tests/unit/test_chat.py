@@ -18,6 +18,7 @@ def test_lines_persist_in_order_and_publish(app):
         ("Kim Kund", "Hej, skärmen är svart"),
         (rep_seat.name, "<b>Starta om</b>"),
     ]
+    assert heard.get(timeout=1)["kind"] == "activity_started"  # Chatt runs from its first line
     published = heard.get(timeout=1)
     assert published["kind"] == "chat" and published["message_id"] == lines[0].id
     # The line rides along, so sockets render it without reading it back.

@@ -111,12 +111,12 @@ def test_controller_cannot_leave_but_a_customer_can(app):
 def test_presence_expiry_ends_only_when_the_controller_is_gone(app):
     support_session, rep_seat = make_support_session()
     customer = make_customer(support_session)
-    assert not sessions.end_if_controller_gone(support_session.id, customer.id)
+    assert not sessions.participant_gone(support_session.id, customer.id)
     assert support_session.is_open
-    assert sessions.end_if_controller_gone(support_session.id, rep_seat.id)
+    assert sessions.participant_gone(support_session.id, rep_seat.id)
     db.session.refresh(support_session)
     assert support_session.end_reason == "controller_gone"
-    assert not sessions.end_if_controller_gone(support_session.id, rep_seat.id)
+    assert not sessions.participant_gone(support_session.id, rep_seat.id)
 
 
 def test_stale_version_loses_the_race(app):

@@ -14,14 +14,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import force_locale, get_locale
-from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
-from webapp.blueprints.join import current_seat
+from webapp.blueprints.seats import viewer_of
 from webapp.extensions import db, sock
+from webapp.live import signals
 from webapp.live.push import render_chat_line
 from webapp.models import Participant
-from webapp.services import chat, sessions
+from webapp.services import activities, chat, files, sessions
 from webapp.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -34,16 +34,13 @@ PANEL_COALESCE_SECONDS = 0.25
 IDLE_WAKE_SECONDS = 5.0  # only to notice a closed socket that sent no close
 # Message kinds only this socket's reader puts on its own queue.
 INCOMING = "incoming"
+# Files may be for one participant only, so their list is rendered per socket.
+FILE_EVENTS = {"file_shared", "recording_stored"}
 CLOSED = "closed"
 
 
 def _viewer(support_session_id: int) -> Participant | None:
-    if current_user.is_authenticated:
-        seat = sessions.staff_participant(support_session_id, current_user)
-        if seat is not None:
-            return seat
-    seat = current_seat(support_session_id)
-    return seat if seat is not None and seat.left_at is None else None
+    return viewer_of(support_session_id)
 
 
 def _same_site() -> bool:
@@ -127,7 +124,11 @@ class SessionConnection:
                 if message["kind"] == CLOSED:
                     continue  # the loop sees ws.connected is false
                 if message["kind"] == INCOMING:
-                    self._take_chat_line(message["data"])
+                    self._take(message["data"])
+                elif message["kind"] == "signal":
+                    self._pass_signal(message)
+                elif message["kind"] in FILE_EVENTS:
+                    self._send_files()
                 elif message["kind"] == "chat":
                     if message["message_id"] not in self.chat_ids_in_log:
                         self.ws.send(render_chat_line(message["line"], self.locale))
@@ -162,14 +163,53 @@ class SessionConnection:
         self.ws.send(html)
         return snapshot.is_open
 
-    def _take_chat_line(self, raw: str) -> None:
+    def _send_files(self) -> None:
+        viewer = sessions.participant_with_session(self.viewer_id)
+        if viewer is None or viewer.left_at is not None:
+            return
+        context = {"support_session": viewer.support_session, "viewer": viewer}
+        context.update(files.for_page(viewer))
+        with force_locale(self.locale):
+            html = render_template("session/_files.html", oob=True, **context)
+            if viewer.is_staff:
+                html += render_template("dashboard/_recordings.html", oob=True, **context)
+        self.ws.send(html)
+
+    def _take(self, raw: str) -> None:
+        """What the page sends: a chat line (htmx ws-send), WebRTC signalling
+        or what its browser can do (the media script)."""
         try:
-            text = json.loads(raw).get("message", "")
-        except (ValueError, AttributeError):
+            data = json.loads(raw) if len(raw) <= signals.MAX_BYTES else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
             log.warning("malformed socket message dropped (viewer %s)", self.viewer_id)
+        elif "signal" in data:
+            self._relay_signal(data)
+        elif "microphone" in data:
+            activities.report_microphone(
+                sessions.participant_with_session(self.viewer_id), data["microphone"] is True
+            )
+        elif isinstance(data.get("message"), str):
+            self._take_chat_line(data["message"])
+
+    def _relay_signal(self, data: dict) -> None:
+        snapshot = self.live.panels.snapshot(
+            self.support_session_id,
+            self.locale,
+            self.live.bus.generation(self.support_session_id),
+        )
+        message = signals.relayable(data, self.viewer_id, snapshot.kinds, snapshot.is_open)
+        if message is None:
+            log.warning("signal from viewer %s dropped: %.200r", self.viewer_id, data)
             return
-        if not isinstance(text, str):
-            return
+        self.live.publish(self.support_session_id, message)
+
+    def _pass_signal(self, message: dict) -> None:
+        if signals.is_for(message, self.viewer_id):
+            self.ws.send(json.dumps({"from": message["from"], "signal": message["signal"]}))
+
+    def _take_chat_line(self, text: str) -> None:
         error = ""
         try:
             chat.post_message(sessions.participant_with_session(self.viewer_id), text)

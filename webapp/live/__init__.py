@@ -18,25 +18,26 @@ class Live:
             from webapp.live.redis_presence import RedisPresence
 
             self.bus = RedisBus(redis_url)
-            self.presence = RedisPresence(redis_url, grace, self._controller_may_be_gone)
+            self.presence = RedisPresence(redis_url, grace, self._participant_gone)
         else:
             self.bus = LocalBus()
-            self.presence = LocalPresence(grace, self._controller_may_be_gone)
+            self.presence = LocalPresence(grace, self._participant_gone)
 
-        from webapp.live.push import PanelCache
+        from webapp.live.push import ChatLineCache, PanelCache
 
         self.panels = PanelCache()
+        self.chat_lines = ChatLineCache()
 
     def publish(self, support_session_id: int, message: dict) -> None:
         self.bus.publish(support_session_id, message)
 
-    def _controller_may_be_gone(self, support_session_id: int, participant_id: int) -> None:
+    def _participant_gone(self, support_session_id: int, participant_id: int) -> None:
         from webapp.extensions import db
-        from webapp.services.sessions import end_if_controller_gone
+        from webapp.services.sessions import participant_gone
 
         with self.app.app_context():
             try:
-                end_if_controller_gone(support_session_id, participant_id)
+                participant_gone(support_session_id, participant_id)
             finally:
                 db.session.remove()
 

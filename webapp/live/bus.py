@@ -63,7 +63,8 @@ class LocalBus:
 
     def deliver(self, channel: int, message: dict) -> None:
         with self._lock:
-            self._generations[channel] += 1
+            if message.get("kind") != "signal":  # signalling changes no panel
+                self._generations[channel] += 1
             subscribers = list(self._subscribers.get(channel, ()))
         for subscription in subscribers:
             subscription.put(message)

@@ -15,11 +15,10 @@ from flask_babel import force_locale
 
 from webapp.extensions import db
 from webapp.models import Participant, SupportSession
+from webapp.services import activities, files
 from webapp.services.chat import ChatLine, recent_messages
 
 _CHAT_CACHE_SIZE = 2048
-_chat_cache: OrderedDict[tuple[int, str], str] = OrderedDict()
-_chat_cache_lock = threading.Lock()
 
 
 def panel_context(support_session: SupportSession, viewer: Participant) -> dict:
@@ -30,6 +29,7 @@ def panel_context(support_session: SupportSession, viewer: Participant) -> dict:
         "viewer": viewer,
         "participants": participants,
         "online_ids": live.presence.connected_among([p.id for p in participants]),
+        "activities": activities.running(support_session.id),
     }
 
 
@@ -38,6 +38,7 @@ def page_context(support_session: SupportSession, viewer: Participant) -> dict:
     return {
         **panel_context(support_session, viewer),
         "chat_messages": recent_messages(support_session.id),
+        **files.for_page(viewer),
     }
 
 
@@ -102,7 +103,12 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
         for kind, viewer in representatives.items():
             context = panel_context(support_session, viewer)
             if support_session.is_open:
-                parts = ["session/_participants.html", "session/_status.html"]
+                parts = [
+                    "session/_participants.html",
+                    "session/_status.html",
+                    "session/_activities.html",
+                    "session/_media_controls.html",
+                ]
                 if kind != "customer":  # the staff controls follow control (R5.2)
                     parts += ["dashboard/_session_actions.html", "dashboard/_tools_actions.html"]
                 html[kind] = "".join(render_template(part, oob=True, **context) for part in parts)
@@ -119,16 +125,29 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
     )
 
 
+class ChatLineCache:
+    """A chat line rendered once per language and process, not once per
+    socket; per app, since ids are only unique within one database."""
+
+    def __init__(self, size: int = _CHAT_CACHE_SIZE):
+        self._size = size
+        self._entries: OrderedDict[tuple[int, str], str] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def render(self, line: dict, locale: str) -> str:
+        key = (line["id"], locale)
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        with force_locale(locale):
+            html = render_template("session/_chat_append.html", message=ChatLine.from_dict(line))
+        with self._lock:
+            self._entries[key] = html
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return html
+
+
 def render_chat_line(line: dict, locale: str) -> str:
-    key = (line["id"], locale)
-    with _chat_cache_lock:
-        if key in _chat_cache:
-            _chat_cache.move_to_end(key)
-            return _chat_cache[key]
-    with force_locale(locale):
-        html = render_template("session/_chat_append.html", message=ChatLine.from_dict(line))
-    with _chat_cache_lock:
-        _chat_cache[key] = html
-        while len(_chat_cache) > _CHAT_CACHE_SIZE:
-            _chat_cache.popitem(last=False)
-    return html
+    return current_app.extensions["live"].chat_lines.render(line, locale)

@@ -1,6 +1,14 @@
 """Tables, one module per aggregate. Importing this package registers them all."""
 
 from webapp.models.acd import Queue
+from webapp.models.activity import (
+    MEDIA_KINDS,
+    SHARING_KINDS,
+    Activity,
+    ActivityKind,
+    FilePurpose,
+    SessionFile,
+)
 from webapp.models.chat import ChatMessage
 from webapp.models.mail import OutboxMessage
 from webapp.models.support_session import (
@@ -15,7 +23,12 @@ from webapp.models.support_session import (
 from webapp.models.user import Role, User
 
 __all__ = [
+    "MEDIA_KINDS",
+    "SHARING_KINDS",
+    "Activity",
+    "ActivityKind",
     "ChatMessage",
+    "FilePurpose",
     "Invitation",
     "InvitationRole",
     "OutboxMessage",
@@ -24,6 +37,7 @@ __all__ = [
     "Queue",
     "Role",
     "SessionEvent",
+    "SessionFile",
     "SessionState",
     "SupportSession",
     "User",

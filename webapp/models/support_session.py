@@ -88,6 +88,9 @@ class Participant(db.Model):
     joined_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     left_at: so.Mapped[datetime | None]
     left_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    # What the page reported of its browser; R5.5 keeps a voice call going
+    # only for a new controller whose browser has a microphone.
+    has_microphone: so.Mapped[bool] = so.mapped_column(default=False)
 
     support_session: so.Mapped[SupportSession] = so.relationship(
         back_populates="participants", foreign_keys=[support_session_id]

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
-from webapp.models import ChatMessage, Participant
-from webapp.services import events
+from webapp.models import ActivityKind, ChatMessage, Participant
+from webapp.services import activities, events
 from webapp.services.errors import ServiceError
 
 CHAT_MAX = 1000
@@ -25,6 +25,7 @@ def post_message(author: Participant, text: str) -> "ChatLine":
         )
     if author.left_at is not None or not author.support_session.is_open:
         raise ServiceError(_l("You are no longer in this session."), 403)
+    activities.ensure_running(author, ActivityKind.CHAT)
     # The hottest write of a busy site: plain INSERT … RETURNING, no unit of work.
     message_id, created_at = db.session.execute(
         sa.insert(ChatMessage)

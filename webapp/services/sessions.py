@@ -7,6 +7,8 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import (
+    MEDIA_KINDS,
+    ActivityKind,
     Participant,
     ParticipantRole,
     SessionState,
@@ -14,7 +16,7 @@ from webapp.models import (
     User,
 )
 from webapp.models.base import utcnow
-from webapp.services import events
+from webapp.services import activities, events
 from webapp.services.errors import ServiceError
 from webapp.services.secrets_ import digest, new_session_number, new_token
 
@@ -171,6 +173,7 @@ def leave(participant: Participant) -> None:
     events.bump_version(support_session)
     participant.left_at = utcnow()
     participant.left_reason = "left"
+    activities.end_running(support_session, activities.EndReason.LEFT, participant=participant)
     events.record(support_session, "left", participant)
     db.session.commit()
 
@@ -185,14 +188,22 @@ def end_session(actor: Participant, reason: str = EndReason.ENDED_BY_REP) -> Non
     _close(support_session, actor, reason)
 
 
-def end_if_controller_gone(support_session_id: int, participant_id: int) -> bool:
-    """Called by presence when a participant's grace period ran out (R1.5)."""
+def participant_gone(support_session_id: int, participant_id: int) -> bool:
+    """Called by presence when a participant's grace period ran out: a gone
+    controller ends the session (R1.5); anyone else's media stop, since the
+    page that held them is closed. True when the session ended."""
     support_session = db.session.get(SupportSession, support_session_id)
-    if (
-        support_session is None
-        or not support_session.is_open
-        or support_session.controller_id != participant_id
-    ):
+    if support_session is None or not support_session.is_open:
+        return False
+    if support_session.controller_id != participant_id:
+        gone = db.session.get(Participant, participant_id)
+        activities.end_running(
+            support_session,
+            activities.EndReason.DISCONNECTED,
+            kinds=MEDIA_KINDS,
+            participant=gone,
+        )
+        db.session.commit()
         return False
     try:
         _close(support_session, support_session.controller, EndReason.CONTROLLER_GONE)
@@ -211,6 +222,7 @@ def _close(support_session: SupportSession, actor: Participant | None, reason: s
         if participant.left_at is None:
             participant.left_at = now
             participant.left_reason = "session_ended"
+    activities.end_running(support_session, activities.EndReason.SESSION_ENDED)
     events.record(support_session, "ended", actor, reason=reason)
     db.session.commit()
 
@@ -256,6 +268,10 @@ def transfer_control(actor: Participant, to_participant: Participant) -> None:
     support_session.controller = to_participant
     to_participant.role = ParticipantRole.REP
     actor.role = ParticipantRole.ASSISTANT
+    # R5.4: every activity ends; R5.5: a voice call goes on only when the new
+    # controller's browser reported a microphone.
+    keep = frozenset({ActivityKind.VOICE}) if to_participant.has_microphone else frozenset()
+    activities.end_running(support_session, activities.EndReason.CONTROL_TRANSFERRED, keep=keep)
     events.record(
         support_session, "control_transferred", actor, to_participant_id=to_participant.id
     )

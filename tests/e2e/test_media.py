@@ -1,0 +1,143 @@
+"""Sharing, video, voice and recording end to end (R7, R3.3), in headless
+Chromium with fake devices: the frames must really arrive and decode."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.steps import join_by_number, log_in_and_start
+from tests.e2e.test_core_flow import make_rut
+
+DECODED = """([kind, owner]) => {
+  const tile = document.querySelector(`#media-stage [data-key="${owner}:${kind}"] video`);
+  return tile !== null && tile.videoWidth > 0 && tile.readyState >= 2;
+}"""
+FRAMES_DECODED = """async () => {
+  let frames = 0;
+  for (const peer of window.supportcenterMedia.peers.values()) {
+    (await peer.pc.getStats()).forEach((report) => {
+      if (report.type === "inbound-rtp" && report.kind === "video") {
+        frames += report.framesDecoded || 0;
+      }
+    });
+  }
+  return frames;
+}"""
+
+
+def me(page) -> int:
+    return int(page.locator("#session-live").get_attribute("data-me"))
+
+
+def activities_of(page):
+    return page.locator("#activities")
+
+
+def press(page, name):
+    page.locator("#media-controls").get_by_role("button", name=name, exact=True).click()
+
+
+def wait_decoded(page, kind, owner):
+    page.wait_for_function(DECODED, arg=[kind, owner], timeout=15000)
+
+
+@pytest.mark.e2e
+def test_a_customer_shares_and_everyone_sees_it_and_the_rep_records(live_server, new_page):
+    base = live_server.base_url
+    make_rut(live_server)
+    rep = new_page()
+    number = log_in_and_start(rep, base)
+    kim = new_page(width=390, height=844)
+    join_by_number(kim, base, number, "Kim")
+    ola = new_page()
+    join_by_number(ola, base, number, "Ola")
+    kim_id = me(kim)
+
+    press(kim, "Skrivbordsdelning")
+    expect(kim.locator("#media-controls [data-media=desktop_sharing]")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    for page in (rep, kim, ola):
+        expect(activities_of(page)).to_contain_text("Skrivbordsdelning")
+        expect(activities_of(page)).to_contain_text("Kim")
+    # The rep and the second customer decode the same share (R3.3).
+    for page in (rep, ola):
+        wait_decoded(page, "desktop_sharing", kim_id)
+        assert page.evaluate(FRAMES_DECODED) > 0
+    # Kim sees its own preview.
+    wait_decoded(kim, "desktop_sharing", kim_id)
+
+    # Recording is on for everyone to see, and ends up stored and downloadable.
+    press(rep, "Inspelning")
+    for page in (rep, kim, ola):
+        expect(activities_of(page).locator(".recording-on")).to_contain_text("spelar in")
+    rep.wait_for_timeout(2500)
+    press(rep, "Inspelning")
+    expect(rep.locator("#media-status")).to_contain_text("Inspelningen är sparad")
+    for page in (rep, kim, ola):
+        expect(activities_of(page).locator(".recording-on")).to_have_count(0)
+    link = rep.locator("#recordings a").first
+    expect(link).to_be_visible()
+    download = rep.request.get(base + link.get_attribute("href"))
+    assert download.status == 200
+    assert download.body()[:4] == b"\x1a\x45\xdf\xa3"  # a WebM (EBML) file
+    assert len(download.body()) > 10_000
+    # Customers see no recordings and cannot fetch one.
+    assert kim.request.get(base + link.get_attribute("href")).status == 404
+
+    # Stopping the share takes it away on every page.
+    press(kim, "Skrivbordsdelning")
+    for page in (rep, ola):
+        expect(page.locator(f'#media-stage [data-key="{kim_id}:desktop_sharing"]')).to_have_count(0)
+        expect(activities_of(page)).not_to_contain_text("Skrivbordsdelning")
+
+
+@pytest.mark.e2e
+def test_video_and_voice_between_rep_and_customer(live_server, new_page):
+    base = live_server.base_url
+    make_rut(live_server)
+    rep = new_page()
+    number = log_in_and_start(rep, base)
+    kim = new_page()
+    join_by_number(kim, base, number, "Kim")
+
+    press(rep, "Video")
+    wait_decoded(kim, "video", me(rep))
+    press(kim, "Röstsamtal")
+    rep.wait_for_function(
+        """(owner) => {
+          const audio = document.querySelector(`#media-stage [data-key="${owner}:voice"] audio`);
+          return audio !== null && audio.srcObject && audio.srcObject.getAudioTracks().length > 0;
+        }""",
+        arg=me(kim),
+    )
+    # A page that reloads gets the running media again.
+    kim.reload()
+    expect(kim.locator("[data-connection]")).to_have_attribute("data-connection", "open")
+    wait_decoded(kim, "video", me(rep))
+    # Kim's voice ended with its page (after the grace period), not the session.
+    expect(activities_of(rep)).not_to_contain_text("Röstsamtal", timeout=10000)
+    press(rep, "Video")
+    expect(kim.locator("#media-stage .tile")).to_have_count(0)
+
+
+@pytest.mark.e2e
+def test_denied_media_gets_a_clear_message_and_the_session_goes_on(live_server, new_page):
+    base = live_server.base_url
+    make_rut(live_server)
+    rep = new_page()
+    number = log_in_and_start(rep, base)
+    kim = new_page()
+    kim.add_init_script(
+        """navigator.mediaDevices.getDisplayMedia = () =>
+             Promise.reject(new DOMException("Permission denied", "NotAllowedError"));"""
+    )
+    join_by_number(kim, base, number, "Kim")
+    press(kim, "Skrivbordsdelning")
+    expect(kim.locator("#media-message")).to_contain_text("Sessionen fortsätter")
+    expect(kim.locator("#media-controls [data-media=desktop_sharing]")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    expect(activities_of(rep)).not_to_contain_text("Skrivbordsdelning")
+    kim.get_by_label("Meddelande").fill("Det gick inte att dela")
+    kim.get_by_role("button", name="Skicka", exact=True).click()
+    expect(rep.locator("#chat-log")).to_contain_text("Det gick inte att dela")

@@ -1,0 +1,148 @@
+"""Filöverföring and recordings (R7): upload and download for the session's
+participants. Sending a file is an htmx form answered with the files panel;
+a recording comes from the media script by fetch, so it is answered in JSON."""
+
+import math
+
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import format_decimal
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from webapp.blueprints.seats import keeper_of, viewer_of
+from webapp.models import FilePurpose, Participant
+from webapp.services import files
+from webapp.services.errors import ServiceError
+from webapp.web import alert, is_htmx
+
+bp = Blueprint("files", __name__, url_prefix="/sessions/<int:support_session_id>")
+
+# Room for the multipart headers and the other fields around the file itself.
+ENVELOPE_BYTES = 64 * 1024
+_UPLOAD_LIMITS = {"files.upload": "FILE_MAX_BYTES", "files.upload_recording": "RECORDING_MAX_BYTES"}
+
+
+@bp.url_value_preprocessor
+def limit_request_body(endpoint: str | None, values: dict | None) -> None:
+    """A per-route body limit. It is set here, not in the view, because this
+    runs before CSRFProtect's before_request, which already parses the body
+    while it looks for the token."""
+    limit_key = _UPLOAD_LIMITS.get(endpoint or "")
+    if limit_key is not None:
+        request.max_content_length = current_app.config[limit_key] + ENVELOPE_BYTES
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def body_too_large(error: RequestEntityTooLarge):
+    """Werkzeug's bare 413 page would tell neither the limit nor in the
+    user's language."""
+    if request.endpoint == "files.upload_recording":
+        return _json_refusal(files.too_large(FilePurpose.RECORDING))
+    return alert(str(files.too_large(FilePurpose.FILE).message), 413)
+
+
+@bp.app_template_filter("filesize")
+def filesize(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{format_decimal(math.ceil(size / 1024))}\u00a0kB"
+    return f"{format_decimal(size / (1024 * 1024), format='#,##0.0')}\u00a0MB"
+
+
+@bp.post("/files")
+def upload(support_session_id: int):
+    viewer = _viewer_or_404(support_session_id)
+    upload = request.files.get("file")
+    if upload is None:
+        raise ServiceError(files.NO_FILE, 400, field="file")
+    files.share_file(viewer, upload, _recipient_id(request.form.get("recipient", "")))
+    if not is_htmx():
+        return redirect(_page_of(viewer))
+    return render_template("session/_files.html", **files_context(viewer))
+
+
+@bp.get("/files/<int:file_id>")
+def download(support_session_id: int, file_id: int):
+    return _send(support_session_id, file_id, FilePurpose.FILE)
+
+
+@bp.post("/recordings")
+def upload_recording(support_session_id: int):
+    viewer = keeper_of(support_session_id)
+    recording = request.files.get("recording")
+    activity_id = request.form.get("activity_id", "")
+    try:
+        if viewer is None:
+            raise ServiceError(files.NOT_A_PARTICIPANT, 404)
+        if recording is None or not (activity_id.isascii() and activity_id.isdigit()):
+            raise ServiceError(files.NO_FILE, 400, field="recording")
+        stored = files.store_recording(viewer, recording, int(activity_id))
+    except ServiceError as refused:
+        return _json_refusal(refused)
+    return jsonify(id=stored.id), 201
+
+
+@bp.get("/recordings/<int:file_id>")
+def download_recording(support_session_id: int, file_id: int):
+    return _send(support_session_id, file_id, FilePurpose.RECORDING)
+
+
+def files_context(viewer: Participant) -> dict:
+    """What session/_files.html needs for one viewer."""
+    support_session = viewer.support_session
+    return {
+        "support_session": support_session,
+        "viewer": viewer,
+        "participants": support_session.present_participants(),
+        "files": files.visible_files(viewer),
+    }
+
+
+def _send(support_session_id: int, file_id: int, purpose: FilePurpose):
+    viewer = keeper_of(support_session_id)
+    if viewer is None:
+        raise ServiceError(files.NO_SUCH_FILE, 404)
+    path, stored = files.open_for_download(viewer, file_id, purpose)
+    # Always an attachment of no particular type: an uploaded page or script
+    # must never render in, and run with, this site's origin.
+    response = send_file(
+        path,
+        as_attachment=True,
+        download_name=stored.original_name,
+        mimetype="application/octet-stream",
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _viewer_or_404(support_session_id: int) -> Participant:
+    viewer = viewer_of(support_session_id)
+    if viewer is None:
+        raise ServiceError(files.NOT_A_PARTICIPANT, 404)
+    return viewer
+
+
+def _recipient_id(raw: str) -> int | None:
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()):
+        raise ServiceError(files.NO_SUCH_RECIPIENT, 400, field="recipient")
+    return int(raw)
+
+
+def _page_of(viewer: Participant) -> str:
+    if viewer.is_staff:
+        return url_for("dashboard.show", support_session_id=viewer.support_session_id)
+    return url_for("join.customer_page", support_session_id=viewer.support_session_id)
+
+
+def _json_refusal(refused: ServiceError):
+    return jsonify(error=str(refused.message)), refused.status

@@ -1,0 +1,298 @@
+"""Filöverföring and stored recordings (R7, issue #5).
+
+Uploads land outside `static` under a generated name, so neither a name a
+participant chose nor the web server's static handler ever reaches them; they
+are only sent back through `open_for_download`, to the session's participants.
+"""
+
+import secrets
+import unicodedata
+from pathlib import Path
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import FileStorage
+
+from webapp.extensions import db
+from webapp.models import (
+    Activity,
+    ActivityKind,
+    FilePurpose,
+    Participant,
+    SessionFile,
+    SessionState,
+    SupportSession,
+    User,
+)
+from webapp.services import activities, events
+from webapp.services.errors import ServiceError
+
+MB = 1024 * 1024
+NAME_MAX = 255
+_CHUNK = 64 * 1024
+# Bidi overrides and isolates turn "exe.txt" into what reads as "txt.exe".
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+NO_FILE = _l("Choose a file to send.")
+NO_SUCH_FILE = _l("There is no such file in this session.")
+NOT_A_PARTICIPANT = _l("You are not taking part in this session.")
+NO_SUCH_RECIPIENT = _l("Choose someone who is taking part in this session.")
+
+
+def share_file(sender: Participant, upload: FileStorage, recipient_id: int | None) -> SessionFile:
+    """A present participant sends a file to everyone, or to one other
+    present participant of the same session."""
+    _require_present(sender)
+    name = checked_name(upload.filename)
+    if recipient_id is not None:
+        _require_recipient(sender, recipient_id)
+    stored_name, path, size = _store(upload, sender.support_session_id, FilePurpose.FILE)
+    try:
+        events.lock_open(sender.support_session)
+        shared = _add_row(sender, FilePurpose.FILE, name, stored_name, upload, size)
+        shared.recipient_id = recipient_id
+        shared.activity_id = activities.ensure_running(sender, ActivityKind.FILE_TRANSFER)
+        db.session.flush()
+        events.record(
+            sender.support_session,
+            "file_shared",
+            sender,
+            recipient_id=recipient_id,
+            file_id=shared.id,
+        )
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        raise
+    return shared
+
+
+def store_recording(owner: Participant, upload: FileStorage, activity_id: int) -> SessionFile:
+    """The page of the rep who recorded sends what it recorded, once. The
+    activity may have ended already: a transfer of control ends it, yet what
+    was recorded until then is still kept."""
+    activity = db.session.get(Activity, activity_id)
+    if (
+        activity is None
+        or activity.support_session_id != owner.support_session_id
+        or activity.kind != ActivityKind.RECORDING
+    ):
+        raise ServiceError(_l("There is no such recording in this session."), 404)
+    if activity.participant_id != owner.id:
+        raise ServiceError(_l("Only the representative who recorded can store the recording."), 403)
+    if _recording_of(activity.id) is not None:
+        raise ServiceError(_l("This recording has already been stored."), 409)
+    support_session = owner.support_session
+    name = f"recording-{support_session.number}-{activity.started_at:%Y%m%d-%H%M%S}.webm"
+    stored_name, path, size = _store(upload, support_session.id, FilePurpose.RECORDING)
+    try:
+        recording = _add_row(owner, FilePurpose.RECORDING, name, stored_name, upload, size)
+        recording.activity_id = activity.id
+        if activity.is_running:
+            # Only one recording of an owner runs at a time, so this ends this one.
+            activities.end_running(
+                support_session,
+                activities.EndReason.COMPLETED,
+                kinds=frozenset({ActivityKind.RECORDING}),
+                participant=owner,
+            )
+        db.session.flush()
+        events.record(support_session, "recording_stored", owner, file_id=recording.id)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        path.unlink(missing_ok=True)
+        raise
+    return recording
+
+
+def visible_files(viewer: Participant) -> list[SessionFile]:
+    return _visible(viewer)["files"]
+
+
+def recordings(viewer: Participant) -> list[SessionFile]:
+    return _visible(viewer)["recordings"]
+
+
+def for_page(viewer: Participant) -> dict[str, list[SessionFile]]:
+    """`files` and `recordings` of a session page, in one query."""
+    return _visible(viewer)
+
+
+def open_for_download(
+    viewer: Participant, file_id: int, purpose: FilePurpose = FilePurpose.FILE
+) -> tuple[Path, SessionFile]:
+    """While the session is open its present participants download what they
+    may see; once it has ended, only its staff (what was kept is theirs)."""
+    stored = db.session.get(SessionFile, file_id)
+    support_session = viewer.support_session
+    allowed = (
+        stored is not None
+        and stored.purpose == purpose
+        and stored.support_session_id == support_session.id
+        and (viewer.is_present if support_session.is_open else viewer.is_staff)
+        and _may_see(viewer, stored)
+    )
+    path = _path_of(stored) if allowed else None
+    if path is None or not path.is_file():
+        raise ServiceError(NO_SUCH_FILE, 404)
+    return path, stored
+
+
+def former_staff_seat(support_session_id: int, user: User) -> Participant | None:
+    """The user's staff seat in a session that has ended: every seat has
+    `left_at` then, yet the staff keep access to what the session kept."""
+    return db.session.scalar(
+        sa.select(Participant)
+        .join(SupportSession, SupportSession.id == Participant.support_session_id)
+        .options(so.contains_eager(Participant.support_session))
+        .where(
+            Participant.support_session_id == support_session_id,
+            Participant.user_id == user.id,
+            SupportSession.state == SessionState.ENDED,
+        )
+        .order_by(Participant.id.desc())
+        .limit(1)
+    )
+
+
+def too_large(purpose: FilePurpose) -> ServiceError:
+    """The refusal for an upload over the limit, whoever notices it first:
+    the copy to disk here, or Werkzeug reading the request body."""
+    if purpose == FilePurpose.RECORDING:
+        limit = current_app.config["RECORDING_MAX_BYTES"] // MB
+        message = _l("The recording is larger than the limit of %(mb)d MB.", mb=limit)
+    else:
+        limit = current_app.config["FILE_MAX_BYTES"] // MB
+        message = _l("The file is larger than the limit of %(mb)d MB.", mb=limit)
+    return ServiceError(message, 413, field="file")
+
+
+def checked_name(name: str | None) -> str:
+    """The name as the sender's system spelled it (å, ä, ö kept, unlike
+    `secure_filename`), refused when it could name a path or fool a header."""
+    if not name or not name.strip():
+        raise ServiceError(NO_FILE, 400, field="file")
+    if len(name) > NAME_MAX:
+        raise ServiceError(
+            _l("The file name is too long: at most %(max)d characters.", max=NAME_MAX),
+            400,
+            field="file",
+        )
+    if (
+        name in (".", "..")
+        or "/" in name
+        or "\\" in name
+        or any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in name)
+    ):
+        raise ServiceError(
+            _l("This file name cannot be used. Rename the file and try again."),
+            400,
+            field="file",
+        )
+    return name
+
+
+def _store(upload: FileStorage, support_session_id: int, purpose: FilePurpose):
+    """Copies the upload to disk, counting the bytes itself: Content-Length is
+    whatever the client claimed. Returns (stored name, path, size)."""
+    limit_key = "RECORDING_MAX_BYTES" if purpose == FilePurpose.RECORDING else "FILE_MAX_BYTES"
+    limit = current_app.config[limit_key]
+    directory = Path(current_app.config["UPLOAD_DIR"]) / str(support_session_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16)
+    path = directory / stored_name
+    size = 0
+    try:
+        with path.open("xb") as target:
+            while chunk := upload.stream.read(_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(purpose)
+                target.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return stored_name, path, size
+
+
+def _add_row(
+    sender: Participant,
+    purpose: FilePurpose,
+    name: str,
+    stored_name: str,
+    upload: FileStorage,
+    size: int,
+) -> SessionFile:
+    default_type = "video/webm" if purpose == FilePurpose.RECORDING else "application/octet-stream"
+    row = SessionFile(
+        support_session_id=sender.support_session_id,
+        purpose=purpose,
+        sender_id=sender.id,
+        original_name=name,
+        stored_name=stored_name,
+        # Only kept for the record: downloads always go out as octet-stream.
+        content_type=(upload.mimetype or default_type)[:127],
+        size=size,
+    )
+    db.session.add(row)
+    return row
+
+
+def _visible(viewer: Participant) -> dict[str, list[SessionFile]]:
+    purposes = [FilePurpose.FILE, *([FilePurpose.RECORDING] if viewer.is_staff else [])]
+    rows = db.session.scalars(
+        sa.select(SessionFile)
+        .options(so.joinedload(SessionFile.recipient))
+        .where(
+            SessionFile.support_session_id == viewer.support_session_id,
+            SessionFile.purpose.in_(purposes),
+        )
+        .order_by(SessionFile.id)
+    )
+    shown = [row for row in rows if _may_see(viewer, row)]
+    return {
+        "files": [row for row in shown if row.purpose == FilePurpose.FILE],
+        "recordings": [row for row in shown if row.purpose == FilePurpose.RECORDING],
+    }
+
+
+def _may_see(viewer: Participant, stored: SessionFile) -> bool:
+    if stored.purpose == FilePurpose.RECORDING:
+        return viewer.is_staff
+    return stored.recipient_id in (None, viewer.id) or stored.sender_id == viewer.id
+
+
+def _path_of(stored: SessionFile) -> Path:
+    upload_dir = Path(current_app.config["UPLOAD_DIR"])
+    return upload_dir / str(stored.support_session_id) / stored.stored_name
+
+
+def _recording_of(activity_id: int) -> int | None:
+    return db.session.scalar(
+        sa.select(SessionFile.id).where(
+            SessionFile.activity_id == activity_id,
+            SessionFile.purpose == FilePurpose.RECORDING,
+        )
+    )
+
+
+def _require_present(sender: Participant) -> None:
+    if not sender.support_session.is_open:
+        raise ServiceError(_l("This support session has ended."), 410)
+    if sender.left_at is not None:
+        raise ServiceError(_l("You are no longer in this session."), 403)
+
+
+def _require_recipient(sender: Participant, recipient_id: int) -> None:
+    recipient = db.session.get(Participant, recipient_id)
+    if (
+        recipient is None
+        or recipient.id == sender.id
+        or recipient.support_session_id != sender.support_session_id
+        or recipient.left_at is not None
+    ):
+        raise ServiceError(NO_SUCH_RECIPIENT, 400, field="recipient")

@@ -1,0 +1,241 @@
+// Sharing, video and voice (R7, R3.3). Each page keeps one RTCPeerConnection
+// per other connected page of the session and sends its screen, window,
+// camera or microphone on all of them, so everyone sees every share. Offers,
+// answers and ICE candidates travel over the session socket
+// (webapp/live/signals.py). The server keeps the activity rows; the
+// activities panel it pushes is the truth about what runs, so a share the
+// server ended (a transfer of control, R5.4) stops here too.
+import { Peer } from "./peer.js";
+import { Stage } from "./stage.js";
+import { Recorder } from "./recorder.js";
+import { post } from "./http.js";
+
+const section = document.getElementById("media");
+const live = document.getElementById("session-live");
+
+// Kinds a page holds the media of; the rest (chat, files) need no page.
+const OWNED = new Set(["desktop_sharing", "application_sharing", "video", "voice", "recording"]);
+
+const CAPTURE = {
+  desktop_sharing: () => navigator.mediaDevices.getDisplayMedia({ video: { displaySurface: "monitor" }, audio: false }),
+  application_sharing: () => navigator.mediaDevices.getDisplayMedia({ video: { displaySurface: "window" }, audio: false }),
+  video: () => navigator.mediaDevices.getUserMedia({ video: true, audio: false }),
+  voice: () => navigator.mediaDevices.getUserMedia({ audio: true, video: false }),
+};
+
+class Media {
+  constructor() {
+    this.me = Number(live.dataset.me);
+    this.text = section.dataset;
+    this.iceServers = JSON.parse(section.dataset.iceServers || "[]");
+    this.socket = null;
+    this.local = new Map(); // kind -> {activityId, stream, seen}
+    this.starting = new Set(); // kinds asked for and not answered yet
+    this.orphansEnded = new Set(); // activity ids this page already ended
+    this.peers = new Map(); // participant id -> Peer
+    this.stage = new Stage(document.getElementById("media-stage"), this.me, JSON.parse(section.dataset.kindNames));
+    this.recorder = new Recorder(this);
+  }
+
+  // --- the socket -------------------------------------------------------
+  connected(socket) {
+    this.socket = socket;
+    // After a reconnect the other pages drop what they had with this one;
+    // every page that hears the hello answers with a welcome.
+    this.peers.forEach((peer) => peer.close());
+    this.peers.clear();
+    this.stage.clearRemote();
+    this.signal("all", { hello: true });
+    this.reportMicrophone();
+  }
+
+  signal(to, signal) {
+    this.socket?.send(JSON.stringify({ to, signal }));
+  }
+
+  async received(from, signal) {
+    if (signal.hello) {
+      this.drop(from); // that page is new: what was sent to the old one is gone
+      this.signal(from, { welcome: true });
+      this.sendAllTo(from);
+      return;
+    }
+    if (signal.welcome) {
+      this.sendAllTo(from);
+      return;
+    }
+    if (signal.streams) {
+      this.stage.learn(from, signal.streams);
+      return;
+    }
+    await this.peer(from).receive(signal);
+  }
+
+  async reportMicrophone() {
+    const devices = await navigator.mediaDevices?.enumerateDevices?.().catch(() => []) || [];
+    this.socket?.send(JSON.stringify({ microphone: devices.some((device) => device.kind === "audioinput") }));
+  }
+
+  // --- peers ------------------------------------------------------------
+  peer(id) {
+    if (!this.peers.has(id)) {
+      this.peers.set(id, new Peer(id, this.me, this.iceServers, {
+        signal: (signal) => this.signal(id, signal),
+        track: (track, stream) => this.stage.showRemote(id, track, stream, this.nameOf(id)),
+      }));
+    }
+    return this.peers.get(id);
+  }
+
+  drop(id) {
+    this.peers.get(id)?.close();
+    this.peers.delete(id);
+    this.stage.removeParticipant(id);
+  }
+
+  sendAllTo(id) {
+    const peer = this.peer(id);
+    this.local.forEach((entry, kind) => peer.send(kind, entry.stream));
+  }
+
+  // Peers of participants who left the session go with them.
+  dropLeavers() {
+    const present = new Set(
+      Array.from(document.querySelectorAll("#participants [data-participant-id]"), (row) => Number(row.dataset.participantId)),
+    );
+    Array.from(this.peers.keys()).filter((id) => !present.has(id)).forEach((id) => this.drop(id));
+  }
+
+  nameOf(id) {
+    const name = document.querySelector(`#participants [data-participant-id="${id}"] .participant-name`);
+    return name ? name.firstChild.textContent.trim() : "";
+  }
+
+  // --- what this page shares ---------------------------------------------
+  async toggle(kind) {
+    if (this.local.has(kind)) return this.stop(kind, true);
+    if (!navigator.mediaDevices || !CAPTURE[kind]) return this.say(this.text.msgUnsupported);
+    if (this.starting.has(kind)) return;
+    this.starting.add(kind);
+    try {
+      await this.start(kind);
+    } finally {
+      this.starting.delete(kind);
+      this.syncButtons();
+    }
+  }
+
+  async start(kind) {
+    let stream;
+    try {
+      stream = await CAPTURE[kind]();
+    } catch (error) {
+      return this.say(error.name === "NotAllowedError" ? this.text.msgDenied : this.text.msgFailed);
+    }
+    const answer = await post(section.dataset.activitiesUrl, { kind });
+    if (!answer.ok) {
+      stream.getTracks().forEach((track) => track.stop());
+      return this.say(answer.error || this.text.msgFailed);
+    }
+    this.say("");
+    this.local.set(kind, { activityId: answer.id, stream, seen: false });
+    // The browser's own "Stop sharing" bar ends the track.
+    stream.getTracks().forEach((track) => track.addEventListener("ended", () => this.stop(kind, true)));
+    this.stage.showLocal(kind, stream, this.text.labelYou);
+    this.peers.forEach((peer) => peer.send(kind, stream));
+  }
+
+  async stop(kind, tellServer) {
+    const entry = this.local.get(kind);
+    if (!entry) return;
+    this.local.delete(kind);
+    entry.stream.getTracks().forEach((track) => track.stop());
+    this.peers.forEach((peer) => peer.unsend(kind));
+    this.stage.removeLocal(kind);
+    this.syncButtons();
+    if (tellServer) await post(`${section.dataset.activitiesUrl}/${entry.activityId}/end`);
+  }
+
+  say(message) {
+    document.getElementById("media-message").textContent = message || "";
+  }
+
+  status(message) {
+    document.getElementById("media-status").textContent = message || "";
+  }
+
+  // --- following the pushed panels ----------------------------------------
+  running() {
+    return Array.from(document.querySelectorAll("#activities [data-activity-id]")).map((item) => ({
+      id: Number(item.dataset.activityId),
+      kind: item.dataset.kind,
+      participant: Number(item.dataset.participantId),
+    }));
+  }
+
+  follow() {
+    const running = this.running();
+    const ids = new Set(running.map((activity) => activity.id));
+    // Stopped only once the panel had shown it: a push may trail the answer
+    // that started it.
+    this.local.forEach((entry, kind) => {
+      if (ids.has(entry.activityId)) entry.seen = true;
+      else if (entry.seen) this.stop(kind, false);
+    });
+    this.stage.follow(running);
+    this.recorder.follow(ids);
+    this.endOrphans(running);
+    this.dropLeavers();
+    this.syncButtons();
+  }
+
+  // What the panel says this page runs but it does not hold: the page was
+  // reloaded and its tracks died with the old one.
+  endOrphans(running) {
+    const held = new Set(Array.from(this.local.values(), (entry) => entry.activityId));
+    if (this.recorder.current) held.add(this.recorder.current.activityId);
+    running
+      .filter((activity) => activity.participant === this.me && OWNED.has(activity.kind))
+      .filter((activity) => !held.has(activity.id) && !this.starting.has(activity.kind))
+      .filter((activity) => !this.orphansEnded.has(activity.id))
+      .forEach((activity) => {
+        this.orphansEnded.add(activity.id);
+        post(`${section.dataset.activitiesUrl}/${activity.id}/end`);
+      });
+  }
+
+  syncButtons() {
+    document.querySelectorAll("#media-controls [data-media]").forEach((button) => {
+      button.setAttribute("aria-pressed", String(this.local.has(button.dataset.media)));
+    });
+    const record = document.querySelector("#media-controls [data-record]");
+    if (record) record.setAttribute("aria-pressed", String(this.recorder.active));
+  }
+}
+
+if (section && live) {
+  const media = new Media();
+  window.supportcenterMedia = media; // for the browser tests' frame checks
+  document.addEventListener("htmx:wsOpen", (event) => media.connected(event.detail.socketWrapper));
+  document.addEventListener("htmx:wsBeforeMessage", (event) => {
+    const message = event.detail.message;
+    if (typeof message !== "string" || !message.startsWith("{")) return;
+    event.preventDefault(); // JSON is signalling, not HTML to swap
+    let data;
+    try {
+      data = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (data.signal) media.received(data.from, data.signal).catch((error) => console.warn("signal", error));
+  });
+  document.addEventListener("htmx:wsAfterMessage", () => media.follow());
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("#media-controls [data-media]");
+    if (button) media.toggle(button.dataset.media);
+    if (event.target.closest("#media-controls [data-record]")) media.recorder.toggle();
+    const unmute = event.target.closest("[data-unmute]");
+    if (unmute) media.stage.unmute();
+  });
+  media.follow();
+}

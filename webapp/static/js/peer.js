@@ -1,0 +1,68 @@
+// One RTCPeerConnection to one other page, with "perfect negotiation" (the
+// W3C pattern): either side may add or remove tracks at any time, and when
+// both offer at once the polite side (the higher participant id) yields.
+export class Peer {
+  constructor(id, me, iceServers, { signal, track }) {
+    this.signal = signal;
+    this.polite = me > id;
+    this.makingOffer = false;
+    this.ignoreOffer = false;
+    this.senders = new Map(); // kind -> [RTCRtpSender]
+    this.pc = new RTCPeerConnection({ iceServers });
+    this.pc.onnegotiationneeded = async () => {
+      try {
+        this.makingOffer = true;
+        await this.pc.setLocalDescription();
+        this.signal({ description: this.pc.localDescription.toJSON() });
+      } catch (error) {
+        console.warn("negotiation", error);
+      } finally {
+        this.makingOffer = false;
+      }
+    };
+    this.pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this.signal({ candidate: candidate.toJSON() });
+    };
+    this.pc.ontrack = (event) => track(event.track, event.streams[0]);
+    this.pc.onconnectionstatechange = () => {
+      if (this.pc.connectionState === "failed") this.pc.restartIce();
+    };
+  }
+
+  async receive({ description, candidate }) {
+    if (description) {
+      const collision = description.type === "offer" && (this.makingOffer || this.pc.signalingState !== "stable");
+      this.ignoreOffer = !this.polite && collision;
+      if (this.ignoreOffer) return;
+      await this.pc.setRemoteDescription(description);
+      if (description.type === "offer") {
+        await this.pc.setLocalDescription();
+        this.signal({ description: this.pc.localDescription.toJSON() });
+      }
+    } else if (candidate) {
+      try {
+        await this.pc.addIceCandidate(candidate);
+      } catch (error) {
+        if (!this.ignoreOffer) console.warn("candidate", error);
+      }
+    }
+  }
+
+  send(kind, stream) {
+    if (this.senders.has(kind)) return;
+    // The other page learns which stream is which before the offer names it.
+    this.signal({ streams: { [stream.id]: kind } });
+    this.senders.set(kind, stream.getTracks().map((track) => this.pc.addTrack(track, stream)));
+  }
+
+  unsend(kind) {
+    (this.senders.get(kind) || []).forEach((sender) => {
+      if (this.pc.signalingState !== "closed") this.pc.removeTrack(sender);
+    });
+    this.senders.delete(kind);
+  }
+
+  close() {
+    this.pc.close();
+  }
+}
