@@ -23,3 +23,14 @@ def join_by_number(page, base: str, number: str, name: str) -> None:
     page.get_by_role("button", name="Delta", exact=True).click()
     expect(page.locator("#participants")).to_contain_text(name)
     expect(page.locator("[data-connection]")).to_have_attribute("data-connection", "open")
+
+
+DECODED = """([kind, owner]) => {
+  const tile = document.querySelector(`#media-stage [data-key="${owner}:${kind}"] video`);
+  return tile !== null && tile.videoWidth > 0 && tile.readyState >= 2;
+}"""
+
+
+def wait_decoded(page, kind: str, owner: int) -> None:
+    """Until the page shows `owner`'s `kind` (a share, a camera) with frames."""
+    page.wait_for_function(DECODED, arg=[kind, owner], timeout=15000)

@@ -1,10 +1,10 @@
 """#7 in Chromium: a second rep assists by number, control moves to them and
-back, and every page's controls follow at once (R4.1-R4.2, R5.1-R5.3, R5.6)."""
+back, and every page's controls follow at once (R4.1-R4.2, R5.1-R5.6)."""
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start
+from tests.e2e.steps import join_by_number, log_in_and_start, wait_decoded
 from tests.e2e.test_core_flow import make_rut
 from webapp.extensions import db
 from webapp.services.users import create_user
@@ -69,8 +69,23 @@ def test_assist_transfer_control_and_hand_back(live_server, new_page):
     assert post_as_page(helge, session_path + "/end") == 403
     assert post_as_page(helge, session_path + "/invite") == 403
 
+    # R4.2: the assistant watches the share; voice is no control function.
+    kim.locator("#media-controls").get_by_role("button", name="Skrivbordsdelning").click()
+    kim_id = int(kim.locator("#session-live").get_attribute("data-me"))
+    wait_decoded(helge, "desktop_sharing", kim_id)
+    expect(helge.locator("#media-controls [data-media]")).to_have_count(1)
+    rut.locator("#media-controls").get_by_role("button", name="Röstsamtal").click()
+    expect(helge.locator("#activities")).to_contain_text("Röstsamtal")
+
     # R5.1-R5.2: control moves; both pages change at once.
     transfer_control_to(rut, "Helge Hjälp")
+    # R5.4: the share ends on every page; R5.5: Helge's browser has a
+    # microphone, so the voice call goes on.
+    for page in (rut, helge, kim):
+        expect(page.locator("#activities")).not_to_contain_text("Skrivbordsdelning")
+        expect(page.locator("#media-stage .tile-desktop_sharing")).to_have_count(0)
+        expect(page.locator("#activities")).to_contain_text("Röstsamtal")
+    expect(kim.locator("[data-media=desktop_sharing]")).to_have_attribute("aria-pressed", "false")
     helge.get_by_role("tab", name="Session").click()
     expect(controls(helge).get_by_role("button", name="Avsluta session")).to_be_visible()
     expect(controls(rut).get_by_role("button", name="Avsluta session")).to_have_count(0)

@@ -1,16 +1,14 @@
 """Sharing, video, voice and recording end to end (R7, R3.3), in headless
 Chromium with fake devices: the frames must really arrive and decode."""
 
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start
+from tests.e2e.steps import join_by_number, log_in_and_start, wait_decoded
 from tests.e2e.test_core_flow import make_rut
 
-DECODED = """([kind, owner]) => {
-  const tile = document.querySelector(`#media-stage [data-key="${owner}:${kind}"] video`);
-  return tile !== null && tile.videoWidth > 0 && tile.readyState >= 2;
-}"""
 FRAMES_DECODED = """async () => {
   let frames = 0;
   for (const peer of window.supportcenterMedia.peers.values()) {
@@ -34,10 +32,6 @@ def activities_of(page):
 
 def press(page, name):
     page.locator("#media-controls").get_by_role("button", name=name, exact=True).click()
-
-
-def wait_decoded(page, kind, owner):
-    page.wait_for_function(DECODED, arg=[kind, owner], timeout=15000)
 
 
 @pytest.mark.e2e
@@ -69,12 +63,12 @@ def test_a_customer_shares_and_everyone_sees_it_and_the_rep_records(live_server,
     # Recording is on for everyone to see, and ends up stored and downloadable.
     press(rep, "Inspelning")
     for page in (rep, kim, ola):
-        expect(activities_of(page).locator(".recording-on")).to_contain_text("spelar in")
+        expect(page.locator("#session-status .recording-on")).to_contain_text("spelar in")
     rep.wait_for_timeout(2500)
     press(rep, "Inspelning")
     expect(rep.locator("#media-status")).to_contain_text("Inspelningen är sparad")
     for page in (rep, kim, ola):
-        expect(activities_of(page).locator(".recording-on")).to_have_count(0)
+        expect(page.locator("#session-status .recording-on")).to_have_count(0)
     link = rep.locator("#recordings a").first
     expect(link).to_be_visible()
     download = rep.request.get(base + link.get_attribute("href"))
@@ -141,3 +135,40 @@ def test_denied_media_gets_a_clear_message_and_the_session_goes_on(live_server, 
     kim.get_by_label("Meddelande").fill("Det gick inte att dela")
     kim.get_by_role("button", name="Skicka", exact=True).click()
     expect(rep.locator("#chat-log")).to_contain_text("Det gick inte att dela")
+
+
+@pytest.mark.e2e
+def test_files_both_ways_and_to_one_customer_only(live_server, new_page):
+    base = live_server.base_url
+    make_rut(live_server)
+    rep = new_page()
+    number = log_in_and_start(rep, base)
+    kim = new_page(width=390, height=844)
+    join_by_number(kim, base, number, "Kim")
+    ola = new_page()
+    join_by_number(ola, base, number, "Ola")
+    for page in (rep, kim):
+        page.reload()  # the recipient list is rendered with the form
+
+    log = {"name": "felrapport åäö.txt", "mimeType": "text/plain", "buffer": b"fel 0x80070005\n"}
+    kim.get_by_label("Fil", exact=True).set_input_files(log)
+    kim.get_by_role("button", name="Skicka fil").click()
+    for page in (rep, kim, ola):
+        expect(page.locator("#file-list")).to_contain_text("felrapport åäö.txt")
+    with rep.expect_download() as downloaded:
+        rep.locator("#file-list").get_by_role("link", name="felrapport åäö.txt").click()
+    assert downloaded.value.suggested_filename == "felrapport åäö.txt"
+    assert Path(downloaded.value.path()).read_bytes() == b"fel 0x80070005\n"
+
+    fix = {"name": "fix.reg", "mimeType": "text/plain", "buffer": b"Windows Registry Editor\n"}
+    rep.get_by_label("Fil", exact=True).set_input_files(fix)
+    rep.get_by_label("Till").select_option(label="Kim")
+    rep.get_by_role("button", name="Skicka fil").click()
+    expect(kim.locator("#file-list")).to_contain_text("fix.reg")
+    expect(kim.locator("#file-list")).to_contain_text("bara till dig")
+    expect(rep.locator("#file-list")).to_contain_text("bara till Kim")
+    expect(ola.locator("#file-list")).not_to_contain_text("fix.reg")
+    ola.reload()
+    expect(ola.locator("#file-list")).not_to_contain_text("fix.reg")
+    for page in (rep, kim, ola):
+        expect(activities_of(page)).to_contain_text("Filöverföring")
