@@ -10,6 +10,13 @@ import threading
 from collections import defaultdict
 
 
+def user_channel(user_id: int) -> int:
+    """A staff member's own channel (the multi-session window's tabs, the
+    agent's incoming sessions). Session channels are session ids, so a user's
+    is its id negated: both buses carry it as the same kind of number."""
+    return -user_id
+
+
 class Subscription:
     def __init__(self, bus: "LocalBus", channel: int):
         self._bus = bus

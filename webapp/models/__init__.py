@@ -1,6 +1,6 @@
 """Tables, one module per aggregate. Importing this package registers them all."""
 
-from webapp.models.acd import Queue
+from webapp.models.acd import Offer, OfferState, Queue
 from webapp.models.activity import (
     MEDIA_KINDS,
     SHARING_KINDS,
@@ -11,6 +11,7 @@ from webapp.models.activity import (
 )
 from webapp.models.chat import ChatMessage
 from webapp.models.mail import OutboxMessage
+from webapp.models.site import SiteSettings
 from webapp.models.support_session import (
     Invitation,
     InvitationRole,
@@ -31,6 +32,8 @@ __all__ = [
     "FilePurpose",
     "Invitation",
     "InvitationRole",
+    "Offer",
+    "OfferState",
     "OutboxMessage",
     "Participant",
     "ParticipantRole",
@@ -39,6 +42,7 @@ __all__ = [
     "SessionEvent",
     "SessionFile",
     "SessionState",
+    "SiteSettings",
     "SupportSession",
     "User",
 ]

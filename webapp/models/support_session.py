@@ -45,6 +45,16 @@ class SupportSession(db.Model):
     # Bumped on every state change; a compare-and-set on it makes two racing
     # requests end with one winner on SQLite and PostgreSQL alike.
     version: so.Mapped[int] = so.mapped_column(default=1)
+    # R3.1: the customer the controlling rep is helping now.
+    helped_participant_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("participants.id", use_alter=True, name="fk_session_helped")
+    )
+    # R3.4: the rep whose Flersessionsfönster shows this session as a tab.
+    window_user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    # R6: the queue a transferred session waits in, and the rep's message.
+    queue_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("queues.id"), index=True)
+    transfer_message: so.Mapped[str | None] = so.mapped_column(sa.String(345))
+    queued_at: so.Mapped[datetime | None]
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     ended_at: so.Mapped[datetime | None]
     end_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
@@ -57,6 +67,9 @@ class SupportSession(db.Model):
     )
     controller: so.Mapped["Participant | None"] = so.relationship(
         foreign_keys=[controller_id], post_update=True
+    )
+    helped: so.Mapped["Participant | None"] = so.relationship(
+        foreign_keys=[helped_participant_id], post_update=True
     )
 
     @property

@@ -27,6 +27,18 @@ class User(UserMixin, db.Model):
     locale: so.Mapped[str | None] = so.mapped_column(sa.String(8))
     active: so.Mapped[bool] = so.mapped_column(default=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # R3.5: None follows the site settings; a value narrows or widens them.
+    multi_session: so.Mapped[bool | None]
+    customer_cap: so.Mapped[int | None]
+    # R6.6: a WebACD agent's availability (Tillgänglig/Borta), how many
+    # sessions it takes at once, and since when it has had nothing to do.
+    available: so.Mapped[bool] = so.mapped_column(default=True, server_default=sa.true())
+    acd_capacity: so.Mapped[int] = so.mapped_column(default=2, server_default="2")
+    idle_since: so.Mapped[datetime | None]
+    # Bumped by every change that counts this user's seats (a customer cap, an
+    # agent's capacity): the UPDATE takes the row lock on PostgreSQL and the
+    # write lock on SQLite, so two joins at once count one after the other.
+    seat_lock: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

@@ -10,6 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
+from webapp.live.bus import user_channel
 from webapp.models import Participant, SessionEvent, SessionState, SupportSession
 from webapp.services.errors import ServiceError
 
@@ -38,10 +39,18 @@ def record(
         )
         .returning(SessionEvent.id)
     ).scalar_one()
-    db.session.info.setdefault(_PENDING, []).append(
-        (support_session.id, {"kind": kind, "event_id": event_id, **data, **(live or {})})
-    )
+    message = {"kind": kind, "event_id": event_id, **data, **(live or {})}
+    pending = db.session.info.setdefault(_PENDING, [])
+    pending.append((support_session.id, message))
+    if support_session.window_user_id is not None and kind != "chat":
+        # The tab of this session in its rep's Flersessionsfönster (R3.4).
+        pending.append((user_channel(support_session.window_user_id), message))
     return event_id
+
+
+def notify_user(user_id: int, kind: str, **data) -> None:
+    """Tells a staff member's own pages (tabs, incoming sessions) after commit."""
+    db.session.info.setdefault(_PENDING, []).append((user_channel(user_id), {"kind": kind, **data}))
 
 
 def bump_version(support_session: SupportSession) -> None:

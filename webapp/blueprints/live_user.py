@@ -1,0 +1,81 @@
+"""A staff member's own socket: pages that are about the user, not one
+session (the Flersessionsfönster's tabs, R3.4; Inkommande sessioner, R6.5).
+
+Each view names a partial renderer; on every event of the user's channel the
+socket sends that partial again (coalesced), so it converges to a reload.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+
+from flask import Blueprint, current_app
+from flask_babel import force_locale, get_locale
+from flask_login import current_user
+from simple_websocket import ConnectionClosed
+
+from webapp.blueprints.live import POLICY_VIOLATION, _same_site
+from webapp.extensions import db, sock
+from webapp.live.bus import user_channel
+from webapp.models import User
+
+bp = Blueprint("live_user", __name__)
+
+COALESCE_SECONDS = 0.25
+IDLE_WAKE_SECONDS = 5.0
+
+# view name -> render(user) returning the view's partial(s) with hx-swap-oob.
+VIEWS: dict[str, Callable[[User], str]] = {}
+
+
+def view(name: str):
+    def register(render: Callable[[User], str]):
+        VIEWS[name] = render
+        return render
+
+    return register
+
+
+@sock.route("/live/me/<view_name>", bp=bp)
+def user_socket(ws, view_name: str):
+    render = VIEWS.get(view_name)
+    if render is None or not current_user.is_authenticated or not _same_site():
+        ws.close(reason=POLICY_VIOLATION, message="not allowed")
+        return
+    user_id, locale = current_user.id, str(get_locale())
+    app = current_app._get_current_object()
+    db.session.remove()
+    live = app.extensions["live"]
+    subscription = live.bus.subscribe(user_channel(user_id))
+    closed = threading.Event()
+
+    def read() -> None:
+        try:
+            while True:
+                ws.receive()  # the page sends nothing; this notices the close
+        except ConnectionClosed:
+            pass
+        closed.set()
+        subscription.put({"kind": "closed"})
+
+    def send_view() -> None:
+        try:
+            with force_locale(locale):
+                ws.send(render(db.session.get(User, user_id)))
+        finally:
+            db.session.remove()
+
+    threading.Thread(target=read, daemon=True).start()
+    try:
+        send_view()
+        while not closed.is_set():
+            if subscription.get(timeout=IDLE_WAKE_SECONDS) is None:
+                continue
+            time.sleep(COALESCE_SECONDS)  # a burst of events costs one render
+            subscription.drain()
+            if not closed.is_set():
+                send_view()
+    except ConnectionClosed:
+        pass
+    finally:
+        subscription.close()
