@@ -1,9 +1,9 @@
-"""`flask --app wsgi user create …` and `flask --app wsgi demo`."""
+"""`flask --app wsgi user create …`, `… queue create …` and `flask --app wsgi demo`."""
 
 import click
 from flask import Flask
 
-from webapp.services import demo
+from webapp.services import demo, queues
 from webapp.services.errors import ServiceError
 from webapp.services.users import create_user
 
@@ -25,6 +25,22 @@ def register(app: Flask) -> None:
         except ServiceError as error:
             raise click.ClickException(str(error.message)) from None
         click.echo(f"Created {user.role} {user.email}")
+
+    @app.cli.group("queue")
+    def queue_group():
+        """Manage WebACD queues (R6)."""
+
+    @queue_group.command("create")
+    @click.argument("name")
+    @click.option("--agent", "agents", multiple=True, metavar="EMAIL", help="An agent's email.")
+    def create_queue_command(name: str, agents: tuple[str, ...]):
+        """Create a queue with its agents: --agent EMAIL, as often as needed."""
+        try:
+            queue = queues.create_queue(name, list(agents))
+        except ServiceError as error:
+            raise click.ClickException(str(error.message)) from None
+        members = ", ".join(agent.email for agent in queue.members) or "no agents"
+        click.echo(f"Created queue {queue.name} ({members})")
 
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Seed only a database with no users.")

@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, render_template, request, url_for
+from flask import Flask, Response, has_request_context, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -81,6 +81,8 @@ def register(app: Flask) -> None:
             "is_htmx": is_htmx,
             "socket_path": socket_path,
             "activity_names": activity_names,
+            # A session page inside the Flersessionsfönster's tab (R3.4).
+            "embedded": has_request_context() and request.args.get("embed") == "1",
             "current_locale": str(get_locale()),
         }
 

@@ -3,7 +3,10 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from webapp.blueprints import (
+        acd,
         activities,
+        admin,
+        admin_queues,
         auth,
         dashboard,
         files,
@@ -11,8 +14,23 @@ def register_blueprints(app: Flask) -> None:
         live,
         live_user,
         main,
+        multi,
         support,
     )
 
-    for module in (activities, main, auth, support, join, dashboard, files, live, live_user):
+    for module in (
+        activities,
+        admin,
+        main,
+        auth,
+        support,
+        join,
+        dashboard,
+        files,
+        live,
+        live_user,
+        multi,
+    ):
+        app.register_blueprint(module.bp)
+    for module in (acd, admin_queues):  # WebACD (R6)
         app.register_blueprint(module.bp)

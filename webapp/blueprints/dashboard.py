@@ -17,9 +17,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
+from webapp.extensions import db
 from webapp.live.push import page_context
 from webapp.models import InvitationRole, Participant
-from webapp.services import invitations, sessions
+from webapp.services import customers, invitations, sessions
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx
 
@@ -111,6 +112,18 @@ def invite(support_session_id: int):
     return render_template(
         "dashboard/_invite_result.html", viewer=seat, issued=issued, outcome=outcome
     )
+
+
+@bp.post("/<int:support_session_id>/help/<int:participant_id>")
+@login_required
+def help_customer(support_session_id: int, participant_id: int):
+    """R3.1: the controller chooses whom to help; every page follows by push."""
+    seat = staff_seat(support_session_id)
+    customer = db.session.get(Participant, participant_id)
+    if customer is None:
+        raise ServiceError(_l("Choose a customer who is taking part in this session."), 400)
+    customers.select_customer(seat, customer)
+    return "", 204
 
 
 @bp.get("/<int:support_session_id>/transfer-control")

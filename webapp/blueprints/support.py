@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired
 
 from webapp.extensions import limiter
 from webapp.models import InvitationRole
-from webapp.services import invitations, sessions
+from webapp.services import customers, invitations, sessions
 from webapp.services.errors import ServiceError
 
 bp = Blueprint("support", __name__, url_prefix="/support")
@@ -32,6 +32,7 @@ def index():
         start_form=StartForm(data={"email": True}),
         assist_form=AssistForm(),
         open_sessions=sessions.open_sessions_of(current_user),
+        may_multi_session=customers.may_multi_session(current_user),
     )
 
 

@@ -16,7 +16,7 @@ from webapp.models import (
     User,
 )
 from webapp.models.base import utcnow
-from webapp.services import activities, events
+from webapp.services import acd, activities, customers, events
 from webapp.services.errors import ServiceError
 from webapp.services.secrets_ import digest, new_session_number, new_token
 
@@ -28,10 +28,15 @@ class EndReason:
     CONTROLLER_GONE = "controller_gone"
 
 
-def start_session(rep: User) -> tuple[SupportSession, Participant]:
-    """R1.1: the rep becomes the session's first participant and its controller."""
+def start_session(rep: User, window: bool = False) -> tuple[SupportSession, Participant]:
+    """R1.1: the rep becomes the session's first participant and its controller;
+    with `window` the session is a tab of the rep's Flersessionsfönster (R3.4)."""
     for _attempt in range(5):
-        support_session = SupportSession(number=new_session_number(), started_by=rep)
+        support_session = SupportSession(
+            number=new_session_number(),
+            started_by=rep,
+            window_user_id=rep.id if window else None,
+        )
         db.session.add(support_session)
         try:
             db.session.flush()
@@ -96,6 +101,7 @@ def join_as_customer(
     if not support_session.is_open:
         raise ServiceError(_l("This support session has ended."), 410)
     events.lock_open(support_session)
+    customers.hold_seat_for(support_session)
     secret = new_token()
     customer = Participant(
         support_session=support_session,
@@ -106,6 +112,8 @@ def join_as_customer(
     )
     db.session.add(customer)
     db.session.flush()
+    if support_session.helped_participant_id is None:
+        support_session.helped = customer  # the first customer is the one helped (R3.1)
     events.record(support_session, "joined", customer)
     db.session.commit()
     return customer, secret
@@ -173,9 +181,12 @@ def leave(participant: Participant) -> None:
     events.bump_version(support_session)
     participant.left_at = utcnow()
     participant.left_reason = "left"
+    if support_session.helped_participant_id == participant.id:
+        support_session.helped = None
     activities.end_running(support_session, activities.EndReason.LEFT, participant=participant)
     events.record(support_session, "left", participant)
     db.session.commit()
+    acd.after_seats_closed(support_session, {participant.user_id} - {None})
 
 
 def end_session(actor: Participant, reason: str = EndReason.ENDED_BY_REP) -> None:
@@ -214,6 +225,7 @@ def participant_gone(support_session_id: int, participant_id: int) -> bool:
 
 def _close(support_session: SupportSession, actor: Participant | None, reason: str) -> None:
     events.bump_version(support_session)
+    staff_ids = {p.user_id for p in support_session.present_participants() if p.user_id}
     now = utcnow()
     support_session.state = SessionState.ENDED
     support_session.ended_at = now
@@ -225,6 +237,7 @@ def _close(support_session: SupportSession, actor: Participant | None, reason: s
     activities.end_running(support_session, activities.EndReason.SESSION_ENDED)
     events.record(support_session, "ended", actor, reason=reason)
     db.session.commit()
+    acd.after_seats_closed(support_session, staff_ids)  # R6.6: agents freed, offers gone
 
 
 def assist(rep: User, support_session: SupportSession) -> Participant:

@@ -1,0 +1,197 @@
+"""WebACD pages: the agent's Inkommande sessioner with its availability, the
+Överför session dialog (R6.1-R6.5), and the customer's request form."""
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+
+from webapp.blueprints.dashboard import staff_seat
+from webapp.blueprints.join import _keep_seat
+from webapp.blueprints.live_user import view
+from webapp.extensions import db, limiter
+from webapp.models import Participant, SessionState, SupportSession, User
+from webapp.models.base import utcnow
+from webapp.services import acd, acd_transfer
+from webapp.services.errors import ServiceError
+from webapp.web import is_htmx
+
+bp = Blueprint("acd", __name__)
+
+
+class RequestForm(FlaskForm):
+    queue = SelectField(_l("What do you need help with?"), coerce=int)
+    name = StringField(_l("Name"))
+    email = EmailField(_l("Email address"))
+    problem = TextAreaField(_l("What is the problem?"))
+
+
+def _agent() -> User:
+    if not current_user.is_agent:
+        raise ServiceError(_l("Only WebACD agents have incoming sessions."), 403)
+    return current_user
+
+
+def inbox_context(agent: User) -> dict:
+    offers = acd.pending_offers_of(agent)
+    sessions = {s.id: s for s in db.session.scalars(_sessions_of(offers))}
+    return {
+        "agent": agent,
+        "load": acd.loads([agent])[0],
+        "now": utcnow(),
+        "offers": [(offer, sessions[offer.support_session_id]) for offer in offers],
+    }
+
+
+def _sessions_of(offers):
+    return sa.select(SupportSession).where(
+        SupportSession.id.in_([offer.support_session_id for offer in offers])
+    )
+
+
+@view("inbox")
+def render_inbox(agent: User) -> str:
+    """The agent's inbox socket (live_user.py) sends this after every event of
+    the agent's channel: an offer made, taken back or accepted elsewhere."""
+    return render_template("acd/_inbox.html", oob=True, **inbox_context(agent))
+
+
+@bp.get("/incoming")
+@login_required
+def inbox():
+    return render_template("acd/inbox.html", **inbox_context(_agent()))
+
+
+@bp.post("/incoming/availability")
+@login_required
+def availability():
+    agent = _agent()
+    acd.set_availability(agent, request.form.get("available") == "1")
+    if is_htmx():
+        return render_template("acd/_inbox.html", oob=False, **inbox_context(agent))
+    return redirect(url_for("acd.inbox"))
+
+
+@bp.post("/incoming/offers/<int:offer_id>/accept")
+@login_required
+def accept(offer_id: int):
+    support_session = acd.accept_offer(_agent(), offer_id)
+    target = url_for("dashboard.show", support_session_id=support_session.id)
+    if is_htmx():
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target)
+
+
+@bp.get("/dashboard/<int:support_session_id>/transfer-session")
+@login_required
+def transfer_dialog(support_session_id: int):
+    seat = _transferring_seat(support_session_id)
+    return render_template("acd/_transfer_dialog.html", **_dialog_context(seat))
+
+
+@bp.post("/dashboard/<int:support_session_id>/transfer-session")
+@login_required
+def transfer(support_session_id: int):
+    seat = _transferring_seat(support_session_id)
+    target = request.form.get("target", "queue")
+    message = request.form.get("message", "")
+    try:
+        if target == "agents":
+            agent_ids = [int(v) for v in request.form.getlist("agent_id") if v.isdigit()]
+            done = acd_transfer.transfer_to_agents(seat, agent_ids, message)
+        else:
+            queue_id = request.form.get("queue_id", "")
+            queue = int(queue_id) if queue_id.isdigit() else None
+            done = acd_transfer.transfer_to_queue(seat, queue, message)
+    except ServiceError as refused:
+        if refused.field is None:
+            raise
+        db.session.rollback()
+        seat = _transferring_seat(support_session_id)
+        context = _dialog_context(seat, target=target, message=message)
+        context["errors"] = {refused.field: refused.message}
+        return render_template("acd/_transfer_form.html", **context), refused.status
+    if done.queue is not None:
+        flash(_("The session was transferred to the queue %(name)s.", name=done.queue.name))
+    else:
+        names = ", ".join(offer.agent.name for offer in done.offers)
+        flash(_("The session was offered to %(names)s.", names=names))
+    target_url = url_for("support.index")
+    if is_htmx():
+        return "", 204, {"HX-Redirect": target_url}
+    return redirect(target_url)
+
+
+def _transferring_seat(support_session_id: int) -> Participant:
+    """R6.1: only a WebACD agent in control gets the dialog."""
+    seat = staff_seat(support_session_id)
+    if not current_user.is_agent:
+        raise ServiceError(
+            _l("Only WebACD agents can transfer a session to a queue or to agents."), 403
+        )
+    if not seat.is_controller or seat.support_session.state != SessionState.ACTIVE:
+        raise ServiceError(_l("Only the representative in control can transfer the session."), 403)
+    return seat
+
+
+def _dialog_context(seat: Participant, target: str = "queue", message: str = "") -> dict:
+    queues = [(queue, acd.loads(acd.queue_agents(queue.id))) for queue in acd.queues()]
+    others = [agent for agent in acd.agents() if agent.id != seat.user_id]
+    # The first queue with a free agent is chosen to begin with, not one where
+    # the session could only wait.
+    ready = [queue.id for queue, members in queues if any(m.has_room for m in members)]
+    chosen_queue = request.form.get("queue_id", type=int) or (ready[0] if ready else None)
+    return {
+        "viewer": seat,
+        "support_session": seat.support_session,
+        "queues": queues,
+        "agents": acd.loads(others),
+        "target": target,
+        "message": message,
+        "message_max": acd_transfer.MESSAGE_MAX,
+        "chosen_queue": chosen_queue,
+        "chosen_agents": {int(v) for v in request.form.getlist("agent_id") if v.isdigit()},
+        "errors": {},
+    }
+
+
+@bp.route("/request", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["JOIN_RATE_LIMIT"], methods=["POST"])
+def request_help():
+    """Item 7: a customer enters a queue by itself; its seat is kept in the
+    browser like a joined customer's (join.py)."""
+    form = RequestForm()
+    form.queue.choices = [(queue.id, queue.name) for queue in acd_transfer.open_queues()]
+    error = None
+    if form.is_submitted():  # CSRFProtect checked the token; the service checks the rest
+        try:
+            customer, secret = acd_transfer.request_help(
+                form.queue.data, form.name.data or "", form.email.data or "", form.problem.data
+            )
+        except ServiceError as refused:
+            error = refused
+        else:
+            _keep_seat(customer, secret)
+            return redirect(
+                url_for("join.customer_page", support_session_id=customer.support_session_id)
+            )
+    status = (error.status if error else 400) if form.is_submitted() else 200
+    return render_template(
+        "acd/request.html", form=form, error=error, message_max=acd_transfer.MESSAGE_MAX
+    ), status
+
+
+@bp.app_template_global()
+def queue_place(support_session: SupportSession) -> int | None:
+    return acd.queue_place(support_session)

@@ -1,0 +1,91 @@
+"""Köer for the admin: queues, their agents and each agent's capacity (#8 item 1)."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from webapp.services import acd, queues
+from webapp.services.errors import ServiceError
+
+bp = Blueprint("admin_queues", __name__, url_prefix="/admin/queues")
+
+
+@bp.before_request
+@login_required
+def admins_only():
+    if not current_user.is_admin:
+        raise ServiceError(_l("Only an admin may manage queues."), 403)
+
+
+@bp.get("/")
+def index():
+    return _page()
+
+
+def _page(errors: dict | None = None, status: int = 200):
+    agents = acd.agents()
+    return render_template(
+        "admin_queues/index.html",
+        queues=acd.queues(),
+        agents=acd.loads(agents),
+        errors=errors or {},
+        capacity_max=queues.CAPACITY_MAX,
+    ), status
+
+
+def _form_error(refused: ServiceError, key: str):
+    """A refused field shows next to its form; anything else is a page alert."""
+    if refused.field is None:
+        raise refused
+    return _page({key: refused.message}, refused.status)
+
+
+@bp.post("/")
+def create():
+    try:
+        queue = queues.create_queue(request.form.get("name", ""))
+    except ServiceError as refused:
+        return _form_error(refused, "create")
+    flash(_("The queue %(name)s was created.", name=queue.name), "success")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/<int:queue_id>/agents")
+def add_agent(queue_id: int):
+    queue = queues.get_queue(queue_id)
+    agent_id = request.form.get("agent_id", "")
+    try:
+        if not agent_id.isdigit():
+            raise ServiceError(_l("Choose an agent."), 400, field="agent")
+        queues.add_agent(queue, queues.get_agent(int(agent_id)))
+    except ServiceError as refused:
+        return _form_error(refused, f"queue-{queue_id}")
+    return redirect(url_for(".index"))
+
+
+@bp.post("/<int:queue_id>/agents/<int:user_id>/remove")
+def remove_agent(queue_id: int, user_id: int):
+    queues.remove_agent(queues.get_queue(queue_id), queues.get_agent(user_id))
+    return redirect(url_for(".index"))
+
+
+@bp.post("/agents/<int:user_id>/capacity")
+def capacity(user_id: int):
+    agent = queues.get_agent(user_id)
+    value = request.form.get("capacity", "")
+    try:
+        if not value.strip().isdigit():
+            raise ServiceError(
+                _l("Capacity must be a number from 1 to %(max)d.", max=queues.CAPACITY_MAX),
+                400,
+                field="capacity",
+            )
+        queues.set_capacity(agent, int(value))
+    except ServiceError as refused:
+        return _form_error(refused, f"agent-{user_id}")
+    flash(
+        _("%(name)s takes %(count)d sessions at once.", name=agent.name, count=agent.acd_capacity),
+        "success",
+    )
+    return redirect(url_for(".index"))

@@ -1,0 +1,413 @@
+"""WebACD routing (R6.5, R6.6): offers, agents' availability and capacity,
+and accepting a transferred session.
+
+Lock order, so that two transactions never wait on each other in a circle on
+PostgreSQL: a session row first, then agent rows. Availability changes commit
+the agent row on its own before they route, for that reason.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from webapp.extensions import db
+from webapp.models import (
+    Offer,
+    OfferState,
+    Participant,
+    ParticipantRole,
+    Queue,
+    Role,
+    SessionState,
+    SupportSession,
+    User,
+)
+from webapp.models.acd import queue_members
+from webapp.models.base import utcnow
+from webapp.services import customers, events
+from webapp.services.errors import ServiceError
+
+NEVER = datetime.min  # an agent that never had work has been idle longest (R6.6)
+ABANDONED = "abandoned"  # end reason: everyone left while the session waited
+
+
+@dataclass
+class AgentLoad:
+    agent: User
+    seats: int  # present seats in open sessions
+    pending: int  # offers waiting for the agent's answer
+
+    @property
+    def has_room(self) -> bool:
+        return self.agent.available and self.seats + self.pending < self.agent.acd_capacity
+
+    def idle_order(self) -> tuple:
+        """Least busy first, then longest idle; the id keeps the order stable."""
+        return (self.seats + self.pending, self.agent.idle_since or NEVER, self.agent.id)
+
+
+def loads(agents: list[User]) -> list[AgentLoad]:
+    ids = [agent.id for agent in agents]
+    seats = dict(
+        db.session.execute(
+            sa.select(Participant.user_id, sa.func.count(Participant.id))
+            .join(SupportSession, SupportSession.id == Participant.support_session_id)
+            .where(
+                Participant.user_id.in_(ids),
+                Participant.left_at.is_(None),
+                SupportSession.state != SessionState.ENDED,
+            )
+            .group_by(Participant.user_id)
+        ).all()
+    )
+    pending = dict(
+        db.session.execute(
+            sa.select(Offer.agent_id, sa.func.count(Offer.id))
+            .where(Offer.agent_id.in_(ids), Offer.state == OfferState.PENDING)
+            .group_by(Offer.agent_id)
+        ).all()
+    )
+    return [AgentLoad(agent, seats.get(agent.id, 0), pending.get(agent.id, 0)) for agent in agents]
+
+
+def agents() -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.role == Role.AGENT, User.active).order_by(User.name)
+        )
+    )
+
+
+def queue_agents(queue_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(queue_members, queue_members.c.user_id == User.id)
+            .where(queue_members.c.queue_id == queue_id, User.role == Role.AGENT, User.active)
+            .order_by(User.id)
+        )
+    )
+
+
+def route(support_session: SupportSession, exclude: frozenset[int] = frozenset()) -> list[Offer]:
+    """R6.6, in the caller's transaction: a session in a queue is offered to
+    one agent at a time, the least busy and longest idle with room; a session
+    sent to chosen agents is offered to each of them who has room. With no
+    room anywhere it waits until `route` is called again."""
+    if not _lock_queued(support_session.id):
+        return []
+    pending = pending_offers_of_session(support_session.id)
+    if support_session.queue_id is not None:
+        if pending:
+            return []
+        candidates = queue_agents(support_session.queue_id)
+    else:
+        offered = {offer.agent_id for offer in pending}
+        candidates = [a for a in _chosen_agents(support_session) if a.id not in offered]
+    ready = [load for load in loads(candidates) if load.has_room and load.agent.id not in exclude]
+    offers = []
+    for load in sorted(ready, key=AgentLoad.idle_order):
+        if claim_room(load.agent):
+            offers.append(offer_to(support_session, load.agent))
+            if support_session.queue_id is not None:
+                break
+    return offers
+
+
+def route_waiting_for(agent: User) -> None:
+    """The agent became available or freed up: waiting sessions it may take
+    are routed again, oldest first, in their own transaction."""
+    for support_session in _waiting_for(agent):
+        route(support_session)
+    db.session.commit()
+
+
+def pending_offers_of_session(support_session_id: int) -> list[Offer]:
+    return list(
+        db.session.scalars(
+            sa.select(Offer).where(
+                Offer.support_session_id == support_session_id,
+                Offer.state == OfferState.PENDING,
+            )
+        )
+    )
+
+
+def pending_offers_of(agent: User) -> list[Offer]:
+    """The agent's Inkommande sessioner: offers of sessions still waiting."""
+    return list(
+        db.session.scalars(
+            sa.select(Offer)
+            .join(SupportSession, SupportSession.id == Offer.support_session_id)
+            .where(
+                Offer.agent_id == agent.id,
+                Offer.state == OfferState.PENDING,
+                SupportSession.state == SessionState.QUEUED,
+            )
+            .order_by(SupportSession.queued_at, Offer.id)
+        )
+    )
+
+
+def queue_place(support_session: SupportSession) -> int | None:
+    """The session's place in its queue (1 = next), the same for all its customers."""
+    if support_session.state != SessionState.QUEUED or support_session.queue_id is None:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count(SupportSession.id)).where(
+            SupportSession.queue_id == support_session.queue_id,
+            SupportSession.state == SessionState.QUEUED,
+            sa.tuple_(SupportSession.queued_at, SupportSession.id)
+            < (support_session.queued_at, support_session.id),
+        )
+    )
+    return ahead + 1
+
+
+def accept_offer(agent: User, offer_id: int) -> SupportSession:
+    """R6.5: the first agent to accept takes control; the others' offers go."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.agent_id != agent.id:
+        raise ServiceError(_l("There is no such offer for you."), 404)
+    if offer.state != OfferState.PENDING:
+        raise ServiceError(_l("This session is no longer waiting for you."), 409)
+    support_session = db.session.get(SupportSession, offer.support_session_id)
+    # The state compare-and-set is the race: of two agents accepting at once,
+    # only one UPDATE still finds the session queued.
+    taken = db.session.execute(
+        sa.update(SupportSession)
+        .where(SupportSession.id == support_session.id, SupportSession.state == SessionState.QUEUED)
+        .values(state=SessionState.ACTIVE, version=SupportSession.version + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if taken != 1:
+        db.session.rollback()
+        raise ServiceError(_l("Another agent has already accepted this session."), 409)
+    db.session.refresh(support_session)
+    _check_customer_cap(agent, support_session)
+    seat = _take_control(support_session, agent)
+    now = utcnow()
+    offer.state, offer.decided_at = OfferState.ACCEPTED, now
+    for other in pending_offers_of_session(support_session.id):
+        withdraw(other)
+    agent.idle_since = now
+    events.notify_user(agent.id, "offer_accepted", support_session_id=support_session.id)
+    events.record(support_session, "offer_accepted", seat, queue_id=support_session.queue_id)
+    queue_moved(support_session)
+    db.session.commit()
+    return support_session
+
+
+def _check_customer_cap(agent: User, support_session: SupportSession) -> None:
+    """R3.5 holds for WebACD too: a queued session's customers count against
+    the agent who takes it (customers.hold_seat_for skips queued sessions)."""
+    claim_room(agent)  # the agent's seat lock, so two accepts count in turn
+    waiting = [p for p in support_session.present_participants() if not p.is_staff]
+    if customers.customers_helped_by(agent) + len(waiting) > customers.cap_of(agent):
+        db.session.rollback()
+        raise ServiceError(
+            _l("You are helping as many customers as you may at once. End a session first."),
+            409,
+        )
+
+
+def withdraw(offer: Offer) -> None:
+    offer.state, offer.decided_at = OfferState.WITHDRAWN, utcnow()
+    events.notify_user(
+        offer.agent_id, "offer_withdrawn", support_session_id=offer.support_session_id
+    )
+
+
+def queue_moved(left: SupportSession) -> None:
+    """A session left its queue: the ones behind it move up, and their
+    customers see their new place (R6.6)."""
+    if left.queue_id is None or left.queued_at is None:
+        return
+    behind = db.session.scalars(
+        sa.select(SupportSession).where(
+            SupportSession.queue_id == left.queue_id,
+            SupportSession.state == SessionState.QUEUED,
+            SupportSession.queued_at >= left.queued_at,
+            SupportSession.id != left.id,
+        )
+    )
+    for support_session in behind:
+        events.record(support_session, "queue_moved")
+
+
+def set_availability(agent: User, available: bool) -> None:
+    """Tillgänglig / Borta (R6.6). Going away takes the agent's offers back
+    and passes them on; coming back routes what waits for it."""
+    if not agent.is_agent:
+        raise ServiceError(_l("Only WebACD agents have an availability."), 403)
+    if agent.available == available:
+        return
+    agent.available = available
+    if available:
+        agent.idle_since = utcnow()  # time away is not time spent waiting for work
+    events.notify_user(agent.id, "availability", available=available)
+    db.session.commit()  # on its own: routing locks sessions before agents
+    if available:
+        route_waiting_for(agent)
+        return
+    for offer in pending_offers_of(agent):
+        if not _lock_queued(offer.support_session_id):
+            continue
+        db.session.refresh(offer)  # an accept may have decided it meanwhile
+        if offer.state == OfferState.PENDING:
+            withdraw(offer)
+            support_session = db.session.get(SupportSession, offer.support_session_id)
+            route(support_session, exclude=frozenset({agent.id}))
+    db.session.commit()
+
+
+def after_seats_closed(support_session: SupportSession, user_ids: set[int]) -> None:
+    """Sessions call this after a commit that closed seats: an ended session's
+    offers go, agents with nothing left to do start their idle time, and what
+    waits is routed to them (R6.6)."""
+    if support_session.state == SessionState.QUEUED and not support_session.present_participants():
+        _end_abandoned(support_session)
+    elif not support_session.is_open:
+        for offer in pending_offers_of_session(support_session.id):
+            withdraw(offer)
+        queue_moved(support_session)
+    freed = [load.agent for load in loads(_agents_among(user_ids)) if load.seats == 0]
+    for agent in freed:
+        agent.idle_since = utcnow()
+    db.session.commit()
+    for agent in freed:
+        if agent.available:
+            route_waiting_for(agent)
+
+
+def _end_abandoned(support_session: SupportSession) -> None:
+    """The last customer left a waiting session: nobody is left to help, so
+    it ends instead of reaching an agent as an empty session."""
+    if not _lock_queued(support_session.id):
+        return
+    db.session.refresh(support_session)
+    if support_session.present_participants():
+        return  # someone joined meanwhile
+    support_session.state = SessionState.ENDED
+    support_session.ended_at = utcnow()
+    support_session.end_reason = ABANDONED
+    for offer in pending_offers_of_session(support_session.id):
+        withdraw(offer)
+    queue_moved(support_session)
+    events.record(support_session, "ended", None, reason=ABANDONED)
+
+
+def _agents_among(user_ids: set[int]) -> list[User]:
+    if not user_ids:
+        return []
+    return list(
+        db.session.scalars(sa.select(User).where(User.id.in_(user_ids), User.role == Role.AGENT))
+    )
+
+
+def _take_control(support_session: SupportSession, agent: User) -> Participant:
+    """The agent's seat becomes the controlling rep; an agent already
+    assisting the session keeps its seat."""
+    seat = db.session.scalar(
+        sa.select(Participant).where(
+            Participant.support_session_id == support_session.id,
+            Participant.user_id == agent.id,
+            Participant.left_at.is_(None),
+        )
+    )
+    if seat is None:
+        seat = Participant(
+            support_session=support_session, role=ParticipantRole.REP, user=agent, name=agent.name
+        )
+        db.session.add(seat)
+        db.session.flush()
+    seat.role = ParticipantRole.REP
+    support_session.controller = seat
+    return seat
+
+
+def offer_to(support_session: SupportSession, agent: User) -> Offer:
+    offer = Offer(
+        support_session_id=support_session.id,
+        agent_id=agent.id,
+        queue_id=support_session.queue_id,
+        message=support_session.transfer_message,
+    )
+    db.session.add(offer)
+    db.session.flush()
+    events.notify_user(agent.id, "offer", support_session_id=support_session.id)
+    return offer
+
+
+def _lock_queued(support_session_id: int) -> bool:
+    """Takes the session row's lock (a no-op UPDATE also locks on SQLite);
+    False when the session no longer waits."""
+    return (
+        db.session.execute(
+            sa.update(SupportSession)
+            .where(
+                SupportSession.id == support_session_id,
+                SupportSession.state == SessionState.QUEUED,
+            )
+            .values(state=SupportSession.state)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+
+
+def claim_room(agent: User) -> bool:
+    """Serialises capacity checks for one agent (User.seat_lock), then counts
+    again: another transaction may have filled the agent meanwhile."""
+    db.session.execute(
+        sa.update(User)
+        .where(User.id == agent.id)
+        .values(seat_lock=User.seat_lock + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(agent)
+    return loads([agent])[0].has_room
+
+
+def _chosen_agents(support_session: SupportSession) -> list[User]:
+    """For a session sent to chosen agents: the agents it was offered to
+    since this transfer (the offers are its memory of the choice)."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Offer, Offer.agent_id == User.id)
+            .where(
+                Offer.support_session_id == support_session.id,
+                Offer.created_at >= support_session.queued_at,
+            )
+            .distinct()
+        )
+    )
+
+
+def _waiting_for(agent: User) -> list[SupportSession]:
+    in_queues = sa.select(queue_members.c.queue_id).where(queue_members.c.user_id == agent.id)
+    chose_agent = sa.exists().where(
+        Offer.support_session_id == SupportSession.id,
+        Offer.agent_id == agent.id,
+        Offer.created_at >= SupportSession.queued_at,
+    )
+    return list(
+        db.session.scalars(
+            sa.select(SupportSession)
+            .where(
+                SupportSession.state == SessionState.QUEUED,
+                sa.or_(
+                    SupportSession.queue_id.in_(in_queues),
+                    sa.and_(SupportSession.queue_id.is_(None), chose_agent),
+                ),
+            )
+            .order_by(SupportSession.queued_at, SupportSession.id)
+        )
+    )
+
+
+def queues() -> list[Queue]:
+    return list(db.session.scalars(sa.select(Queue).order_by(Queue.name)))
