@@ -15,6 +15,7 @@ def main(session_count: int, per_session: int) -> None:
     serializer = app.session_interface.get_signing_serializer(app)
     with app.app_context():
         rep = create_user("bench-rep@example.com", "Bench Rep", "rep", "bench-password")
+        rep.customer_cap = 10_000  # one rep holds every bench session (R3.5 caps)
         plan = {"cookie_name": app.config["SESSION_COOKIE_NAME"], "sessions": []}
         for _ in range(session_count):
             support_session, _seat = sessions.start_session(rep)

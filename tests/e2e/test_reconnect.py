@@ -17,6 +17,7 @@ from webapp.services.users import create_user
 def test_a_dropped_socket_converges_to_what_a_reload_shows(live_server, new_page):
     with live_server.app_context():
         rep = create_user("rut@example.com", "Rut Rep", "rep", "password123")
+        rep.customer_cap = 50  # more guests than the site default lets one rep help
         support_session, _ = sessions.start_session(rep)
         support_session_id, number = support_session.id, support_session.number
         db.session.remove()

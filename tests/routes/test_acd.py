@@ -196,4 +196,4 @@ def test_cli_creates_a_queue(app, setup):
     assert result.exit_code == 0, result.output
     assert "Fakturor" in result.output
     result = runner.invoke(args=["queue", "create", "X", "--agent", "nobody@example.com"])
-    assert result.exit_code != 0 and "not a WebACD agent" in result.output
+    assert result.exit_code != 0 and "inte en WebACD-agent" in result.output

@@ -34,8 +34,9 @@ def login():
         else:
             chosen_locale = session.get("locale")
             login_user(user)
-            if user.locale is None and chosen_locale:
-                set_locale(user, chosen_locale)  # the choice made before login sticks
+            if chosen_locale and chosen_locale != user.locale:
+                # The language just chosen on this browser wins over an older one.
+                set_locale(user, chosen_locale)
             return redirect(safe_next_path(request.args.get("next")) or url_for("support.index"))
     elif form.is_submitted():
         status = 400

@@ -18,6 +18,7 @@ from flask_babel import format_decimal
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp.blueprints.seats import keeper_of, viewer_of
+from webapp.extensions import db
 from webapp.models import FilePurpose, Participant
 from webapp.services import files
 from webapp.services.errors import ServiceError
@@ -46,7 +47,19 @@ def body_too_large(error: RequestEntityTooLarge):
     user's language."""
     if request.endpoint == "files.upload_recording":
         return _json_refusal(files.too_large(FilePurpose.RECORDING))
-    return alert(str(files.too_large(FilePurpose.FILE).message), 413)
+    viewer = viewer_of(request.view_args["support_session_id"])
+    return _refused_upload(viewer, files.too_large(FilePurpose.FILE))
+
+
+def _refused_upload(viewer: Participant | None, refused: ServiceError):
+    """The error shows in the Files card, where the user is, not at the top."""
+    db.session.rollback()
+    if viewer is None or not is_htmx() or refused.status == 403:
+        return alert(str(refused.message), refused.status)
+    context = files_context(viewer)
+    return render_template("session/_files.html", file_error=refused.message, **context), (
+        refused.status
+    )
 
 
 @bp.app_template_filter("filesize")
@@ -59,10 +72,13 @@ def filesize(size: int) -> str:
 @bp.post("/files")
 def upload(support_session_id: int):
     viewer = _viewer_or_404(support_session_id)
-    upload = request.files.get("file")
-    if upload is None:
-        raise ServiceError(files.NO_FILE, 400, field="file")
-    files.share_file(viewer, upload, _recipient_id(request.form.get("recipient", "")))
+    try:
+        upload = request.files.get("file")
+        if upload is None:
+            raise ServiceError(files.NO_FILE, 400, field="file")
+        files.share_file(viewer, upload, _recipient_id(request.form.get("recipient", "")))
+    except ServiceError as refused:
+        return _refused_upload(viewer, refused)
     if not is_htmx():
         return redirect(_page_of(viewer))
     return render_template("session/_files.html", **files_context(viewer))

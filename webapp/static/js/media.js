@@ -16,6 +16,9 @@ const live = document.getElementById("session-live");
 // Kinds a page holds the media of; the rest (chat, files) need no page.
 const OWNED = new Set(["desktop_sharing", "application_sharing", "video", "voice", "recording"]);
 
+const RESTART_PAUSE_MS = 3000;
+const STATUS_SHOWN_MS = 8000;
+
 const CAPTURE = {
   desktop_sharing: () => navigator.mediaDevices.getDisplayMedia({ video: { displaySurface: "monitor" }, audio: false }),
   application_sharing: () => navigator.mediaDevices.getDisplayMedia({ video: { displaySurface: "window" }, audio: false }),
@@ -33,6 +36,7 @@ class Media {
     this.starting = new Set(); // kinds asked for and not answered yet
     this.orphansEnded = new Set(); // activity ids this page already ended
     this.peers = new Map(); // participant id -> Peer
+    this.restarted = new Map(); // participant id -> when its connection was last rebuilt
     this.stage = new Stage(document.getElementById("media-stage"), this.me, JSON.parse(section.dataset.kindNames));
     this.recorder = new Recorder(this);
   }
@@ -82,9 +86,21 @@ class Media {
       this.peers.set(id, new Peer(id, this.me, this.iceServers, {
         signal: (signal) => this.signal(id, signal),
         track: (track, stream) => this.stage.showRemote(id, track, stream, this.nameOf(id)),
+        failed: () => this.restart(id),
       }));
     }
     return this.peers.get(id);
+  }
+
+  // Both pages build their connection anew: this one says hello to that one
+  // alone, which answers as to a new page. At most once every few seconds.
+  restart(id) {
+    const now = Date.now();
+    if (now - (this.restarted.get(id) || 0) < RESTART_PAUSE_MS) return;
+    this.restarted.set(id, now);
+    this.drop(id);
+    this.signal(id, { hello: true });
+    this.sendAllTo(id);
   }
 
   drop(id) {
@@ -161,7 +177,10 @@ class Media {
   }
 
   status(message) {
-    document.getElementById("media-status").textContent = message || "";
+    const element = document.getElementById("media-status");
+    element.textContent = message || "";
+    clearTimeout(this.statusTimer);
+    this.statusTimer = setTimeout(() => { element.textContent = ""; }, STATUS_SHOWN_MS);
   }
 
   // --- following the pushed panels ----------------------------------------
@@ -180,7 +199,10 @@ class Media {
     // that started it.
     this.local.forEach((entry, kind) => {
       if (ids.has(entry.activityId)) entry.seen = true;
-      else if (entry.seen) this.stop(kind, false);
+      else if (entry.seen) {
+        this.stop(kind, false);
+        this.say(this.text.msgEnded);
+      }
     });
     this.stage.follow(running);
     this.recorder.follow(ids);

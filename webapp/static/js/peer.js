@@ -2,8 +2,9 @@
 // W3C pattern): either side may add or remove tracks at any time, and when
 // both offer at once the polite side (the higher participant id) yields.
 export class Peer {
-  constructor(id, me, iceServers, { signal, track }) {
+  constructor(id, me, iceServers, { signal, track, failed }) {
     this.signal = signal;
+    this.failed = failed;
     this.polite = me > id;
     this.makingOffer = false;
     this.ignoreOffer = false;
@@ -16,6 +17,7 @@ export class Peer {
         this.signal({ description: this.pc.localDescription.toJSON() });
       } catch (error) {
         console.warn("negotiation", error);
+        this.failed();
       } finally {
         this.makingOffer = false;
       }
@@ -25,11 +27,22 @@ export class Peer {
     };
     this.pc.ontrack = (event) => track(event.track, event.streams[0]);
     this.pc.onconnectionstatechange = () => {
-      if (this.pc.connectionState === "failed") this.pc.restartIce();
+      if (this.pc.connectionState === "failed") this.failed();
     };
   }
 
-  async receive({ description, candidate }) {
+  async receive(signal) {
+    try {
+      await this.apply(signal);
+    } catch (error) {
+      // Two pages changing their media at the same moment can leave the
+      // connection in a state no renegotiation repairs: start it afresh.
+      console.warn("signal", error);
+      this.failed();
+    }
+  }
+
+  async apply({ description, candidate }) {
     if (description) {
       const collision = description.type === "offer" && (this.makingOffer || this.pc.signalingState !== "stable");
       this.ignoreOffer = !this.polite && collision;

@@ -105,6 +105,34 @@ document.addEventListener("keydown", (event) => {
   event.target.form.requestSubmit();
 });
 
+// Filöverföring: a file over the limit is refused before it is uploaded; a
+// new choice clears the last error. The server checks again regardless.
+document.addEventListener("change", (event) => {
+  const input = event.target.closest("input[type=file][data-max-bytes]");
+  if (!input) return;
+  const error = document.getElementById(input.getAttribute("aria-describedby"));
+  const tooLarge = Array.from(input.files).some((file) => file.size > Number(input.dataset.maxBytes));
+  if (error) error.textContent = tooLarge ? input.dataset.tooLarge : "";
+  if (tooLarge) input.value = "";
+});
+
+// The file's "To" list follows the participants panel, which the socket
+// keeps current; the chosen recipient stays chosen while present.
+function syncRecipients() {
+  const select = document.getElementById("file-recipient");
+  const live = document.querySelector("#session-live[data-me]");
+  if (!select || !live) return;
+  const people = Array.from(document.querySelectorAll("#participants [data-participant-id]"))
+    .filter((row) => row.dataset.participantId !== live.dataset.me)
+    .map((row) => [row.dataset.participantId, row.querySelector(".participant-name").firstChild.textContent.trim()]);
+  const wanted = [["", select.options[0].text], ...people];
+  const current = Array.from(select.options, (option) => [option.value, option.text]);
+  if (JSON.stringify(wanted) === JSON.stringify(current)) return;
+  const chosen = select.value;
+  select.replaceChildren(...wanted.map(([value, text]) => new Option(text, value)));
+  select.value = people.some(([value]) => value === chosen) ? chosen : "";
+}
+
 function localTimes(root) {
   withRoot(root, "time[datetime]").forEach((time) => {
     const when = new Date(time.getAttribute("datetime"));
@@ -141,6 +169,7 @@ function markMe() {
 
 function init(root) {
   markMe();
+  syncRecipients();
   localTimes(root);
   scrollChat(root);
   openDialogs(root);
@@ -152,6 +181,7 @@ document.addEventListener("htmx:load", (event) => init(event.detail.elt));
 // Out-of-band swaps from the socket do not all raise htmx:load.
 document.addEventListener("htmx:wsAfterMessage", () => {
   markMe();
+  syncRecipients();
   openDialogs(document);
   localTimes(document.getElementById("chat-log") || document);
   scrollChat(document);
