@@ -154,6 +154,21 @@ function setConnection(event, state) {
 document.addEventListener("htmx:wsOpen", (event) => setConnection(event, "open"));
 document.addEventListener("htmx:wsClose", (event) => setConnection(event, "closed"));
 
+// Every event re-sends the panels; one that did not change is not swapped,
+// so an open menu stays open and a focused button keeps its focus.
+const STABLE_PANELS = new Set([
+  "session-actions", "tools-actions", "media-controls", "participants",
+  "session-status", "activities", "multi-tabs", "inbox",
+]);
+const lastPushed = new Map();
+document.addEventListener("htmx:oobBeforeSwap", (event) => {
+  const { target, fragment } = event.detail;
+  if (!target || !STABLE_PANELS.has(target.id) || !fragment?.firstElementChild) return;
+  const html = fragment.firstElementChild.outerHTML;
+  if (lastPushed.get(target.id) === html) event.preventDefault();
+  else lastPushed.set(target.id, html);
+});
+
 // The participants panel is rendered once for everyone; each page marks its own row.
 function markMe() {
   const live = document.querySelector("#session-live[data-me]");
