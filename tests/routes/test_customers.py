@@ -86,3 +86,22 @@ def test_settings_are_for_admins_and_bad_values_change_nothing(client, login_as)
     assert response.status_code == 200
     db.session.expire_all()
     assert (rep.multi_session, rep.customer_cap) == (True, 12)
+
+
+def test_an_ended_session_keeps_its_chat_and_files_for_its_staff(client, login_as):
+    from webapp.services import chat, sessions
+
+    support_session, rut = make_support_session()
+    kim = make_customer(support_session, "Kim")
+    chat.post_message(kim, "Skrivaren säger PC LOAD LETTER")
+    login_as(rut.user)
+    assert client.get(f"/dashboard/{support_session.id}/record").status_code == 404  # still open
+    sessions.end_session(rut)
+    page = client.get("/support/")
+    assert "Avslutade sessioner" in page.text
+    record = client.get(f"/dashboard/{support_session.id}/record")
+    assert record.status_code == 200
+    assert "PC LOAD LETTER" in record.text and "Kim" in record.text
+    client.post("/logout")
+    login_as(make_rep("Ragnar"))
+    assert client.get(f"/dashboard/{support_session.id}/record").status_code == 404

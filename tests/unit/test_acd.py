@@ -267,6 +267,10 @@ def test_voice_call_is_among_the_ended_activities(app):
     acd_transfer.transfer_to_queue(seat, queue.id, None)
     voice = db.session.scalar(sa.select(Activity).where(Activity.kind == ActivityKind.VOICE))
     assert voice.ended_at is not None and voice.end_reason == "transferred"
+    # While it waits there is nobody to share with.
+    with pytest.raises(ServiceError) as refused:
+        activities.start_activity(customer, "desktop_sharing")
+    assert refused.value.status == 409
 
 
 def test_a_waiting_session_everyone_left_ends_and_its_offer_goes(app):

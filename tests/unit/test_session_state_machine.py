@@ -352,6 +352,16 @@ class SessionMachine(RuleBasedStateMachine):
         targets = self.present_assistants()
         self.transfer(self.controller, targets[pick % len(targets)])
 
+    @precondition(lambda self: not self.ended)
+    @rule(pick=st.integers(0, 7))
+    def controller_tries_to_transfer_to_a_non_assistant(self, pick):
+        """A customer, someone who left, the controller itself, another session's seat."""
+        targets = [
+            pid for pid, s in self.seats.items() if not (s.present and s.role == "assistant")
+        ]
+        targets.append(self.other_seat_id)
+        self.transfer(self.controller, targets[pick % len(targets)])
+
     @rule(actor=people, receiver=st.one_of(people, st.just(ELSEWHERE)))  # not `target`: reserved
     def someone_transfers_control(self, actor, receiver):
         self.transfer(actor, self.other_seat_id if receiver == ELSEWHERE else receiver)

@@ -20,7 +20,8 @@ from wtforms.fields.choices import SelectChoice
 from webapp.extensions import db
 from webapp.live.push import page_context
 from webapp.models import InvitationRole, Participant
-from webapp.services import customers, invitations, sessions
+from webapp.services import customers, files, invitations, sessions
+from webapp.services.chat import recent_messages
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx
 
@@ -75,6 +76,25 @@ def show(support_session_id: int):
         "dashboard/dashboard.html",
         **page_context(support_session, seat),
         invite_form=_invite_form() if request.args.get("invite") else None,
+    )
+
+
+@bp.get("/<int:support_session_id>/record")
+@login_required
+def record(support_session_id: int):
+    """An ended session as it was kept: who took part, the chat, the files and
+    recordings, for the staff who took part."""
+    seat = files.former_staff_seat(support_session_id, current_user)
+    if seat is None:
+        raise ServiceError(_l("There is no ended session of yours with that number."), 404)
+    support_session = seat.support_session
+    return render_template(
+        "dashboard/record.html",
+        support_session=support_session,
+        viewer=seat,
+        participants=support_session.participants,
+        chat_messages=recent_messages(support_session.id),
+        **files.for_page(seat),
     )
 
 

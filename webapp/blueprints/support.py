@@ -32,6 +32,7 @@ def index():
         start_form=StartForm(data={"email": True}),
         assist_form=AssistForm(),
         open_sessions=sessions.open_sessions_of(current_user),
+        ended_sessions=sessions.ended_sessions_of(current_user),
         may_multi_session=customers.may_multi_session(current_user),
     )
 

@@ -16,6 +16,7 @@ from webapp.models import (
     ActivityKind,
     Participant,
     ParticipantRole,
+    SessionState,
     SupportSession,
 )
 from webapp.models.base import utcnow
@@ -44,6 +45,8 @@ def start_activity(actor: Participant, kind: str) -> Activity:
     Starting what already runs returns it."""
     support_session = actor.support_session
     _require_present(actor)
+    if support_session.state == SessionState.QUEUED:
+        raise ServiceError(_l("The session is waiting for a support agent. Please wait."), 409)
     if kind not in STARTABLE:
         raise ServiceError(_l("This activity cannot be started here."), 400)
     kind = ActivityKind(kind)

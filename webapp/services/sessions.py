@@ -168,6 +168,24 @@ def open_sessions_of(user: User) -> list[SupportSession]:
     )
 
 
+def ended_sessions_of(user: User, limit: int = 10) -> list[SupportSession]:
+    """The newest ended sessions the user took part in: their chat, files
+    and recordings stay reachable (R7)."""
+    return list(
+        db.session.scalars(
+            sa.select(SupportSession)
+            .where(
+                SupportSession.state == SessionState.ENDED,
+                SupportSession.id.in_(
+                    sa.select(Participant.support_session_id).where(Participant.user_id == user.id)
+                ),
+            )
+            .order_by(SupportSession.ended_at.desc())
+            .limit(limit)
+        )
+    )
+
+
 def leave(participant: Participant) -> None:
     """A customer or assistant goes; the controller must end or hand over instead (R5.3)."""
     support_session = participant.support_session
