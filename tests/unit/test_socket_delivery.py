@@ -1,11 +1,14 @@
 """A socket delivers every chat line once, whatever order lines arrive in."""
 
+import json
 from datetime import datetime
 
 import pytest
 
 from tests.factories import make_customer, make_support_session
 from webapp.blueprints.live import SessionConnection
+from webapp.extensions import db
+from webapp.models import SupportSession
 from webapp.services.chat import ChatLine
 
 
@@ -52,3 +55,45 @@ def test_lines_already_in_the_history_are_not_sent_twice(connection):
     connection._handle([chat_event(10, "in the history"), chat_event(12, "new")])
     sent = connection.ws.sent
     assert len(sent) == 1 and "new" in sent[0]
+
+
+def incoming(data: str) -> dict:
+    return {"kind": "incoming", "data": data}
+
+
+def test_bad_signals_are_dropped_and_logged_and_the_socket_goes_on(connection, app, caplog):
+    """#5 bad input: malformed or misaddressed signalling never reaches the
+    bus, never breaks the socket; a chat line right after still goes through."""
+    heard = app.extensions["live"].bus.subscribe(connection.support_session_id)
+    bad = [
+        "not json",
+        "[1, 2]",
+        '{"signal": {"description": {"type": "offer", "sdp": 5}}, "to": 1}',
+        '{"signal": {"hello": true}, "to": 999999}',
+        '{"signal": {"keylog": "x"}, "to": "all"}',
+        "{" + '"pad": "' + "x" * 70_000 + '"}',
+    ]
+    with caplog.at_level("WARNING"):
+        connection._handle([incoming(raw) for raw in bad])
+    assert heard.drain() == []
+    assert len([r for r in caplog.records if "dropped" in r.getMessage()]) == len(bad)
+    connection._handle([incoming('{"message": "Fortfarande här"}')])
+    assert [m["kind"] for m in heard.drain()] == ["activity_started", "chat"]
+
+
+def test_a_good_signal_reaches_only_its_addressee(connection, app):
+    support_session_id = connection.support_session_id
+    rep_id = db.session.get(SupportSession, support_session_id).controller_id
+    heard = app.extensions["live"].bus.subscribe(support_session_id)
+    offer = {"signal": {"description": {"type": "offer", "sdp": "v=0"}}, "to": rep_id}
+    connection._handle([incoming(json.dumps(offer))])
+    [relayed] = heard.drain()
+    assert relayed == {
+        "kind": "signal",
+        "from": connection.viewer_id,
+        "to": rep_id,
+        "signal": {"description": {"type": "offer", "sdp": "v=0"}},
+    }
+    # The addressee's socket sends it on as JSON; the sender's own does not.
+    connection._handle([relayed])
+    assert connection.ws.sent == []
