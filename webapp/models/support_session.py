@@ -38,7 +38,8 @@ class SupportSession(db.Model):
     state: so.Mapped[SessionState] = so.mapped_column(
         sa.String(16), default=SessionState.ACTIVE, index=True
     )
-    started_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"))
+    # None for a session a customer asked for from the request form (R6).
+    started_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"))
     controller_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("participants.id", use_alter=True, name="fk_session_controller")
     )
@@ -59,7 +60,7 @@ class SupportSession(db.Model):
     ended_at: so.Mapped[datetime | None]
     end_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
 
-    started_by: so.Mapped[User] = so.relationship(foreign_keys=[started_by_id])
+    started_by: so.Mapped[User | None] = so.relationship(foreign_keys=[started_by_id])
     participants: so.Mapped[list["Participant"]] = so.relationship(
         back_populates="support_session",
         foreign_keys="Participant.support_session_id",

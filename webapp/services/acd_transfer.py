@@ -152,7 +152,7 @@ def request_help(queue_id: int | None, name: str, email: str, problem: str):
     members = acd.queue_agents(queue.id) if queue else []
     if not members:
         raise ServiceError(_l("Choose a queue."), 400, field="queue")
-    support_session = _new_queued_session(queue, members[0], problem)
+    support_session = _new_queued_session(queue, problem)
     secret = new_token()
     customer = Participant(
         support_session=support_session,
@@ -169,13 +169,11 @@ def request_help(queue_id: int | None, name: str, email: str, problem: str):
     return customer, secret
 
 
-def _new_queued_session(queue: Queue, started_by: User, problem: str) -> SupportSession:
-    """started_by cannot be empty, and no rep started this session: it names
-    the queue's first agent until the column allows none."""
+def _new_queued_session(queue: Queue, problem: str) -> SupportSession:
+    """A session no rep started: it begins waiting in the queue."""
     for _attempt in range(5):
         support_session = SupportSession(
             number=new_session_number(),
-            started_by=started_by,
             state=SessionState.QUEUED,
             queue_id=queue.id,
             transfer_message=problem,
