@@ -87,3 +87,34 @@ def test_two_transfers_at_once_have_one_winner(app):
         "assistant",
         "rep",
     ]
+
+
+@pytest.mark.parametrize("attempt", range(3))  # a race: try it more than once
+def test_a_transfer_racing_the_assistants_leave_ends_with_one_present_controller(app, attempt):
+    """#7: whichever lands first, the session has exactly one controller, who
+    is present, and each change that happened has its event."""
+    support_session, rut = make_support_session(make_rep())
+    helge = sessions.assist(make_rep(), support_session)
+    rut_id, helge_id = rut.id, helge.id
+
+    def transfer():
+        actor = db.session.get(Participant, rut_id)
+        sessions.transfer_control(actor, db.session.get(Participant, helge_id))
+        return "transferred"
+
+    def leave():
+        sessions.leave(db.session.get(Participant, helge_id))
+        return "left"
+
+    outcomes = run_together(app, transfer, leave)
+    db.session.expire_all()
+    controller = support_session.controller
+    assert controller is not None and controller.left_at is None and controller.role == "rep"
+    kinds = [
+        e.kind
+        for e in db.session.scalars(db.select(SessionEvent))
+        if e.support_session_id == support_session.id
+    ]
+    assert ("transferred" in outcomes) == ("control_transferred" in kinds)
+    assert ("left" in outcomes) == ("left" in kinds)
+    assert outcomes.count("transferred") + outcomes.count("left") >= 1
