@@ -56,7 +56,9 @@ def create_app(config: type | object = Config) -> Flask:
     live.init_app(app)
 
     from webapp.blueprints import register_blueprints
+    from webapp.web import RowIdConverter
 
+    app.url_map.converters["int"] = RowIdConverter
     register_blueprints(app)
 
     from webapp import cli, web

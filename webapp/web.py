@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, generate_csrf
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from webapp.extensions import db, login_manager
 from webapp.models import User
@@ -46,6 +47,25 @@ def activity_names() -> dict[str, str]:
     return {kind: str(name) for kind, name in ACTIVITY_NAMES.items()}
 
 
+ID_MAX = 2**31 - 1  # the database's integer keys; a larger number is no row
+
+
+def parse_id(raw: str | None) -> int | None:
+    """A row id from a form field, or None for anything that is not one
+    (text, "²", a number beyond the key's range)."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdecimal() and int(raw) <= ID_MAX else None
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:…>` in routes stops at the key's range, so a huge number is a 404
+    rather than a database error."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", ID_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -66,7 +86,8 @@ def alert(message: str, status: int, kind: str = "error") -> Response | tuple:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user_key = parse_id(user_id)
+    return db.session.get(User, user_key) if user_key is not None else None
 
 
 def register(app: Flask) -> None:

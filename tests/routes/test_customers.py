@@ -105,3 +105,23 @@ def test_an_ended_session_keeps_its_chat_and_files_for_its_staff(client, login_a
     client.post("/logout")
     login_as(make_rep("Ragnar"))
     assert client.get(f"/dashboard/{support_session.id}/record").status_code == 404
+
+
+def test_digits_int_cannot_read_are_a_clear_error_not_a_500(client, login_as):
+    """ "²" passes str.isdigit() but not int(): every number field must say so."""
+    login_as(make_rep("Alva", role="admin"))
+    response = client.post("/admin/settings", data={"customer_cap": "²"})
+    assert response.status_code == 400
+    assert "Ange ett heltal" in response.text
+
+
+def test_ids_beyond_the_keys_range_are_not_found(client, login_as):
+    support_session, rut = make_support_session()
+    login_as(rut.user)
+    huge = 10**20
+    response = client.post(f"/dashboard/{support_session.id}/help/{huge}")
+    assert response.status_code == 404
+    response = client.post(
+        f"/dashboard/{support_session.id}/transfer-control", data={"participant_id": str(huge)}
+    )
+    assert response.status_code == 400

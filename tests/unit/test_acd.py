@@ -297,3 +297,19 @@ def test_accept_counts_the_waiting_customers_against_the_agents_cap(app):
         acd.accept_offer(agent, done.offers[0].id)
     assert refused.value.status == 409
     assert offers_of(agent)[0].id == done.offers[0].id  # still on offer
+
+
+def test_the_transferring_agent_is_never_offered_its_own_session_back(app):
+    """R6.4: Anna hands her session to a queue she is in herself; with the
+    only other agent away, it waits instead of coming back to her, also after
+    she frees up and when she comes back from Borta."""
+    anna = make_agent("Anna")
+    bert = make_agent("Bert", available=False)
+    queue = queues.create_queue("Q", [anna.email, bert.email])
+    support_session, seat = agent_session(anna)
+    acd_transfer.transfer_to_queue(seat, queue.id, None)
+    acd.set_availability(anna, False)
+    acd.set_availability(anna, True)
+    assert offers_of(anna) == []
+    acd.set_availability(bert, True)
+    assert [o.support_session_id for o in offers_of(bert)] == [support_session.id]

@@ -146,3 +146,32 @@ def test_only_an_admin_changes_settings(app):
         customers.update_rep_privileges(rut, rut, "allow", "50")
     db.session.expire_all()
     assert (rut.multi_session, rut.customer_cap) == (None, None)
+
+
+def test_without_the_privilege_a_rep_runs_one_session_at_a_time(app):
+    set_site(multi=False)
+    rut = make_rep("Rut")
+    _first, rut_seat = make_support_session(rut)
+    with pytest.raises(ServiceError) as refused:
+        make_support_session(rut)
+    assert refused.value.status == 409
+    assert db.session.scalar(db.select(db.func.count(SupportSession.id))) == 1
+    sessions.end_session(rut_seat)
+    make_support_session(rut)  # one at a time is still allowed
+
+
+def test_control_goes_only_to_a_rep_with_room_for_the_customers(app):
+    rut = make_rep("Rut")
+    helge = make_rep("Helge")
+    helge.customer_cap = 1
+    db.session.commit()
+    own, _ = make_support_session(helge)
+    make_customer(own, "Ada")
+    support_session, rut_seat = make_support_session(rut)
+    make_customer(support_session, "Kim")
+    helge_seat = sessions.assist(helge, support_session)
+    with pytest.raises(ServiceError) as refused:
+        sessions.transfer_control(rut_seat, helge_seat)
+    assert refused.value.status == 409 and "Helge" in str(refused.value.message)
+    db.session.expire_all()
+    assert support_session.controller_id == rut_seat.id

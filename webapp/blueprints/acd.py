@@ -25,7 +25,7 @@ from webapp.models import Participant, SessionState, SupportSession, User
 from webapp.models.base import utcnow
 from webapp.services import acd, acd_transfer
 from webapp.services.errors import ServiceError
-from webapp.web import is_htmx
+from webapp.web import is_htmx, parse_id
 
 bp = Blueprint("acd", __name__)
 
@@ -108,11 +108,10 @@ def transfer(support_session_id: int):
     message = request.form.get("message", "")
     try:
         if target == "agents":
-            agent_ids = [int(v) for v in request.form.getlist("agent_id") if v.isdigit()]
+            agent_ids = [i for i in map(parse_id, request.form.getlist("agent_id")) if i]
             done = acd_transfer.transfer_to_agents(seat, agent_ids, message)
         else:
-            queue_id = request.form.get("queue_id", "")
-            queue = int(queue_id) if queue_id.isdigit() else None
+            queue = parse_id(request.form.get("queue_id"))
             done = acd_transfer.transfer_to_queue(seat, queue, message)
     except ServiceError as refused:
         if refused.field is None:
@@ -161,7 +160,7 @@ def _dialog_context(seat: Participant, target: str = "queue", message: str = "")
         "message": message,
         "message_max": acd_transfer.MESSAGE_MAX,
         "chosen_queue": chosen_queue,
-        "chosen_agents": {int(v) for v in request.form.getlist("agent_id") if v.isdigit()},
+        "chosen_agents": {i for i in map(parse_id, request.form.getlist("agent_id")) if i},
         "errors": {},
     }
 

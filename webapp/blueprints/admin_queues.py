@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 
 from webapp.services import acd, queues
 from webapp.services.errors import ServiceError
+from webapp.web import parse_id
 
 bp = Blueprint("admin_queues", __name__, url_prefix="/admin/queues")
 
@@ -54,11 +55,11 @@ def create():
 @bp.post("/<int:queue_id>/agents")
 def add_agent(queue_id: int):
     queue = queues.get_queue(queue_id)
-    agent_id = request.form.get("agent_id", "")
+    agent_id = parse_id(request.form.get("agent_id"))
     try:
-        if not agent_id.isdigit():
+        if agent_id is None:
             raise ServiceError(_l("Choose an agent."), 400, field="agent")
-        queues.add_agent(queue, queues.get_agent(int(agent_id)))
+        queues.add_agent(queue, queues.get_agent(agent_id))
     except ServiceError as refused:
         return _form_error(refused, f"queue-{queue_id}")
     return redirect(url_for(".index"))
@@ -75,7 +76,7 @@ def capacity(user_id: int):
     agent = queues.get_agent(user_id)
     value = request.form.get("capacity", "")
     try:
-        if not value.strip().isdigit():
+        if not value.strip().isdecimal():
             raise ServiceError(
                 _l("Capacity must be a number from 1 to %(max)d.", max=queues.CAPACITY_MAX),
                 400,

@@ -23,7 +23,7 @@ from webapp.models import InvitationRole, Participant
 from webapp.services import customers, files, invitations, sessions
 from webapp.services.chat import recent_messages
 from webapp.services.errors import ServiceError
-from webapp.web import is_htmx
+from webapp.web import is_htmx, parse_id
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -162,8 +162,8 @@ def transfer_dialog(support_session_id: int):
 @login_required
 def transfer_control(support_session_id: int):
     seat = staff_seat(support_session_id)
-    target_id = request.form.get("participant_id", "")
-    target = sessions.participant_with_session(int(target_id)) if target_id.isdigit() else None
+    target_id = parse_id(request.form.get("participant_id"))
+    target = sessions.participant_with_session(target_id) if target_id is not None else None
     if target is None:
         raise ServiceError(
             _l("Choose a support representative who is taking part as an assistant."), 400

@@ -22,7 +22,7 @@ from webapp.extensions import db
 from webapp.models import FilePurpose, Participant
 from webapp.services import files
 from webapp.services.errors import ServiceError
-from webapp.web import alert, is_htmx
+from webapp.web import alert, is_htmx, parse_id
 
 bp = Blueprint("files", __name__, url_prefix="/sessions/<int:support_session_id>")
 
@@ -97,9 +97,9 @@ def upload_recording(support_session_id: int):
     try:
         if viewer is None:
             raise ServiceError(files.NOT_A_PARTICIPANT, 404)
-        if recording is None or not (activity_id.isascii() and activity_id.isdigit()):
+        if recording is None or parse_id(activity_id) is None:
             raise ServiceError(files.NO_FILE, 400, field="recording")
-        stored = files.store_recording(viewer, recording, int(activity_id))
+        stored = files.store_recording(viewer, recording, parse_id(activity_id))
     except ServiceError as refused:
         return _json_refusal(refused)
     return jsonify(id=stored.id), 201
@@ -149,9 +149,10 @@ def _viewer_or_404(support_session_id: int) -> Participant:
 def _recipient_id(raw: str) -> int | None:
     if not raw:
         return None
-    if not (raw.isascii() and raw.isdigit()):
+    recipient_id = parse_id(raw)
+    if recipient_id is None:
         raise ServiceError(files.NO_SUCH_RECIPIENT, 400, field="recipient")
-    return int(raw)
+    return recipient_id
 
 
 def _page_of(viewer: Participant) -> str:

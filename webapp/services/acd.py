@@ -31,6 +31,7 @@ from webapp.services.errors import ServiceError
 
 NEVER = datetime.min  # an agent that never had work has been idle longest (R6.6)
 ABANDONED = "abandoned"  # end reason: everyone left while the session waited
+TRANSFERRED = "transferred"  # why the rep's seat and the activities ended (R6.4)
 
 
 @dataclass
@@ -106,6 +107,9 @@ def route(support_session: SupportSession, exclude: frozenset[int] = frozenset()
     else:
         offered = {offer.agent_id for offer in pending}
         candidates = [a for a in _chosen_agents(support_session) if a.id not in offered]
+    # R6.4: whoever handed the session over is done with it, on every path
+    # that routes it (a transfer, an agent freeing up, one coming back).
+    exclude = exclude | _handed_over_by(support_session)
     ready = [load for load in loads(candidates) if load.has_room and load.agent.id not in exclude]
     offers = []
     for load in sorted(ready, key=AgentLoad.idle_order):
@@ -114,6 +118,14 @@ def route(support_session: SupportSession, exclude: frozenset[int] = frozenset()
             if support_session.queue_id is not None:
                 break
     return offers
+
+
+def _handed_over_by(support_session: SupportSession) -> frozenset[int]:
+    return frozenset(
+        seat.user_id
+        for seat in support_session.participants
+        if seat.left_reason == TRANSFERRED and seat.user_id is not None
+    )
 
 
 def route_waiting_for(agent: User) -> None:
@@ -204,13 +216,7 @@ def _check_customer_cap(agent: User, support_session: SupportSession) -> None:
     """R3.5 holds for WebACD too: a queued session's customers count against
     the agent who takes it (customers.hold_seat_for skips queued sessions)."""
     claim_room(agent)  # the agent's seat lock, so two accepts count in turn
-    waiting = [p for p in support_session.present_participants() if not p.is_staff]
-    if customers.customers_helped_by(agent) + len(waiting) > customers.cap_of(agent):
-        db.session.rollback()
-        raise ServiceError(
-            _l("You are helping as many customers as you may at once. End a session first."),
-            409,
-        )
+    customers.check_room_for(agent, support_session)
 
 
 def withdraw(offer: Offer) -> None:

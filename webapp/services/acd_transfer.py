@@ -24,7 +24,7 @@ from webapp.services.invitations import clean_email
 from webapp.services.secrets_ import digest, new_session_number, new_token
 
 MESSAGE_MAX = 345  # R6.3
-TRANSFERRED = "transferred"  # why the rep's seat and the activities ended (R6.4)
+TRANSFERRED = acd.TRANSFERRED
 
 
 @dataclass

@@ -101,6 +101,43 @@ def customers_helped_by(rep: User) -> int:
     )
 
 
+def check_room_for(rep: User, support_session: SupportSession) -> None:
+    """R3.5 when a session changes hands (control, a WebACD offer): its
+    customers count against the rep who takes it. The caller holds the
+    rep's lock or takes it here."""
+    _lock(rep)
+    customers_here = [
+        p for p in support_session.present_participants() if p.role == ParticipantRole.CUSTOMER
+    ]
+    if customers_helped_by(rep) + len(customers_here) > cap_of(rep):
+        db.session.rollback()
+        raise ServiceError(
+            _l(
+                "%(name)s is helping as many customers as they may at once.",
+                name=rep.name,
+            ),
+            409,
+        )
+
+
+def check_may_start(rep: User) -> None:
+    """R3.5: a rep without the privilege of several sessions runs one at a time."""
+    if may_multi_session(rep):
+        return
+    _lock(rep)
+    controller = so.aliased(Participant)
+    running = db.session.scalar(
+        sa.select(sa.func.count(SupportSession.id))
+        .join(controller, controller.id == SupportSession.controller_id)
+        .where(controller.user_id == rep.id, SupportSession.state != SessionState.ENDED)
+    )
+    if running:
+        db.session.rollback()
+        raise ServiceError(
+            _l("You already have a session open. End it before you start another."), 409
+        )
+
+
 def start_window_session(rep: User) -> SupportSession:
     """R3.4: in the Flersessionsfönster each customer gets a session of its
     own; inviting opens a new one, shown as a tab."""
@@ -184,7 +221,7 @@ def _clean_cap(raw: str, required: bool) -> int | None:
     raw = (raw or "").strip()
     if not raw and not required:
         return None
-    if not raw.isdigit() or not 1 <= int(raw) <= CAP_MAX:
+    if not raw.isdecimal() or not 1 <= int(raw) <= CAP_MAX:
         db.session.rollback()
         raise ServiceError(
             _l("Enter a whole number from 1 to %(max)d.", max=CAP_MAX), 400, field="customer_cap"

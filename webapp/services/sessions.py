@@ -31,6 +31,7 @@ class EndReason:
 def start_session(rep: User, window: bool = False) -> tuple[SupportSession, Participant]:
     """R1.1: the rep becomes the session's first participant and its controller;
     with `window` the session is a tab of the rep's Flersessionsfönster (R3.4)."""
+    customers.check_may_start(rep)
     for _attempt in range(5):
         support_session = SupportSession(
             number=new_session_number(),
@@ -65,7 +66,7 @@ def find_open_by_number(number: str) -> SupportSession:
     """One message for unknown and ended numbers, so nobody learns which exist."""
     digits = "".join(ch for ch in number if not ch.isspace())
     support_session = None
-    if len(digits) == 9 and digits.isdigit():
+    if len(digits) == 9 and digits.isdecimal():
         support_session = db.session.scalar(
             sa.select(SupportSession).where(SupportSession.number == digits)
         )
@@ -295,6 +296,7 @@ def transfer_control(actor: Participant, to_participant: Participant) -> None:
         raise ServiceError(
             _l("Choose a support representative who is taking part as an assistant."), 400
         )
+    customers.check_room_for(to_participant.user, support_session)
     events.bump_version(support_session)
     support_session.controller = to_participant
     to_participant.role = ParticipantRole.REP
