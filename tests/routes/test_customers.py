@@ -125,3 +125,16 @@ def test_ids_beyond_the_keys_range_are_not_found(client, login_as):
         f"/dashboard/{support_session.id}/transfer-control", data={"participant_id": str(huge)}
     )
     assert response.status_code == 400
+
+
+def test_a_users_live_views_follow_the_rules_of_their_pages(app):
+    """The rep's own socket (/live/me/<view>) opens only for whom the page would."""
+    from webapp.blueprints.live_user import VIEWS
+
+    rep, agent = make_rep("Rut"), make_rep("Agnes", role="agent")
+    may_see_inbox, _render = VIEWS["inbox"]
+    assert may_see_inbox(agent) and not may_see_inbox(rep)
+    may_see_tabs, _render = VIEWS["tabs"]
+    assert may_see_tabs(rep)
+    rep.multi_session = False
+    assert not may_see_tabs(rep)

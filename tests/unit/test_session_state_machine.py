@@ -286,7 +286,7 @@ class SessionMachine(RuleBasedStateMachine):
         target=people,
         assistants=st.integers(0, 2),
         customers=st.integers(0, 2),
-        microphones=st.lists(st.booleans(), max_size=5),
+        microphones=st.lists(st.booleans(), min_size=5, max_size=5),
         # The call twice as likely as any other: R5.5 is about it.
         started=st.lists(
             st.tuples(st.integers(0, 4), st.sampled_from((VOICE, *STARTABLE))), max_size=4
@@ -353,10 +353,14 @@ class SessionMachine(RuleBasedStateMachine):
         return [seat_id]
 
     @precondition(lambda self: not self.ended and self.present_assistants())
-    @rule(pick=st.integers(0, 7))
-    def controller_transfers_control(self, pick):
+    @rule(pick=st.integers(0, 7), microphone=st.none() | st.booleans())
+    def controller_transfers_control(self, pick, microphone):
+        """To a present assistant, whose page may first report its microphone."""
         targets = self.present_assistants()
-        self.transfer(self.controller, targets[pick % len(targets)])
+        target = targets[pick % len(targets)]
+        if microphone is not None:
+            self.report_microphone(target, microphone)
+        self.transfer(self.controller, target)
 
     @precondition(lambda self: not self.ended)
     @rule(pick=st.integers(0, 7))

@@ -60,7 +60,7 @@ def _sessions_of(offers):
     )
 
 
-@view("inbox")
+@view("inbox", allowed=lambda user: user.is_agent)
 def render_inbox(agent: User) -> str:
     """The agent's inbox socket (live_user.py) sends this after every event of
     the agent's channel: an offer made, taken back or accepted elsewhere."""

@@ -24,13 +24,15 @@ bp = Blueprint("live_user", __name__)
 COALESCE_SECONDS = 0.25
 IDLE_WAKE_SECONDS = 5.0
 
-# view name -> render(user) returning the view's partial(s) with hx-swap-oob.
-VIEWS: dict[str, Callable[[User], str]] = {}
+# view name -> (may the user see it, render(user) returning its oob partials)
+VIEWS: dict[str, tuple[Callable[[User], bool], Callable[[User], str]]] = {}
 
 
-def view(name: str):
+def view(name: str, allowed: Callable[[User], bool]):
+    """Registers a view; `allowed` is the same rule as the page it belongs to."""
+
     def register(render: Callable[[User], str]):
-        VIEWS[name] = render
+        VIEWS[name] = (allowed, render)
         return render
 
     return register
@@ -38,8 +40,13 @@ def view(name: str):
 
 @sock.route("/live/me/<view_name>", bp=bp)
 def user_socket(ws, view_name: str):
-    render = VIEWS.get(view_name)
-    if render is None or not current_user.is_authenticated or not _same_site():
+    allowed, render = VIEWS.get(view_name, (None, None))
+    if (
+        render is None
+        or not current_user.is_authenticated
+        or not _same_site()
+        or not allowed(current_user)
+    ):
         ws.close(reason=POLICY_VIOLATION, message="not allowed")
         return
     user_id, locale = current_user.id, str(get_locale())

@@ -51,7 +51,7 @@ def close_ended():
     return "", 204
 
 
-@view("tabs")
+@view("tabs", allowed=customers.may_multi_session)
 def render_tabs(user: User) -> str:
     return render_template("multi/_tabs.html", tabs=tabs_of(user), oob=True)
 
