@@ -108,7 +108,7 @@ def test_video_and_voice_between_rep_and_customer(live_server, new_page):
     kim.reload()
     expect(kim.locator("[data-connection]")).to_have_attribute("data-connection", "open")
     wait_decoded(kim, "video", me(rep))
-    # Kim's voice ended with its page (after the grace period), not the session.
+    # Kim's voice died with the old page; the reloaded one ends its row.
     expect(activities_of(rep)).not_to_contain_text("Röstsamtal", timeout=10000)
     press(rep, "Video")
     expect(kim.locator("#media-stage .tile")).to_have_count(0)
@@ -172,3 +172,26 @@ def test_files_both_ways_and_to_one_customer_only(live_server, new_page):
     expect(ola.locator("#file-list")).not_to_contain_text("fix.reg")
     for page in (rep, kim, ola):
         expect(activities_of(page)).to_contain_text("Filöverföring")
+
+
+@pytest.mark.e2e
+def test_a_second_tab_of_the_rep_leaves_the_first_tabs_media_alone(live_server, new_page):
+    base = live_server.base_url
+    make_rut(live_server)
+    rep = new_page()
+    number = log_in_and_start(rep, base)
+    kim = new_page()
+    join_by_number(kim, base, number, "Kim")
+    press(rep, "Video")
+    wait_decoded(kim, "video", me(rep))
+
+    second = rep.context.new_page()
+    second.goto(rep.url)
+    expect(second.locator("[data-connection]")).to_have_attribute("data-connection", "open")
+    wait_decoded(second, "video", me(rep))  # every page of the session sees it
+    press(kim, "Skrivbordsdelning")
+    for page in (rep, second):
+        wait_decoded(page, "desktop_sharing", me(kim))
+    second.wait_for_timeout(2500)
+    expect(activities_of(kim)).to_contain_text("Video")
+    wait_decoded(kim, "video", me(rep))

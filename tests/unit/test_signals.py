@@ -9,36 +9,54 @@ PRESENT = {1: "controller", 2: "customer", 3: "customer"}
 OFFER = {"description": {"type": "offer", "sdp": "v=0\r\n"}}
 
 
+def signal(**fields) -> dict:
+    return {"page": "p1", **fields}
+
+
 def test_a_well_formed_signal_is_relayed_to_its_addressee():
-    message = signals.relayable({"to": 2, "signal": OFFER}, 1, PRESENT, True)
-    assert message == {"kind": "signal", "from": 1, "to": 2, "signal": OFFER}
+    data = {"to": 2, "to_page": "b7", "page": "a1", "signal": OFFER}
+    message = signals.relayable(data, 1, PRESENT, True)
+    assert signals.delivered(message) == {
+        "from": 1,
+        "from_page": "a1",
+        "to_page": "b7",
+        "signal": OFFER,
+    }
     assert signals.is_for(message, 2)
     assert not signals.is_for(message, 3) and not signals.is_for(message, 1)
 
 
-def test_hello_goes_to_everyone_but_its_sender():
-    message = signals.relayable({"to": "all", "signal": {"hello": True}}, 2, PRESENT, True)
-    assert [viewer for viewer in PRESENT if signals.is_for(message, viewer)] == [1, 3]
+def test_hello_goes_to_every_page_and_two_pages_of_one_participant_may_talk():
+    hello = {"to": "all", "page": "a1", "signal": {"hello": True}}
+    message = signals.relayable(hello, 2, PRESENT, True)
+    # The sender's other tabs hear it too; its own page ignores its own hello.
+    assert [viewer for viewer in PRESENT if signals.is_for(message, viewer)] == [1, 2, 3]
+    other_tab = {"to": 2, "to_page": "c3", "page": "a1", "signal": {"welcome": True}}
+    assert signals.relayable(other_tab, 2, PRESENT, True) is not None
 
 
 @pytest.mark.parametrize(
     ("data", "sender", "is_open"),
     [
-        ({"to": 2, "signal": OFFER}, 9, True),  # the sender is not in the session
-        ({"to": 9, "signal": OFFER}, 1, True),  # nor is the addressee
-        ({"to": 1, "signal": OFFER}, 1, True),  # to itself
-        ({"to": "2", "signal": OFFER}, 1, True),
-        ({"to": 2, "signal": OFFER}, 1, False),  # the session ended
-        ({"to": 2, "signal": "offer"}, 1, True),
-        ({"to": 2, "signal": {"description": {"type": "bogus", "sdp": ""}}}, 1, True),
-        ({"to": 2, "signal": {"description": {"type": "offer", "sdp": 5}}}, 1, True),
-        ({"to": 2, "signal": {"candidate": "x"}}, 1, True),
-        ({"to": 2, "signal": {"streams": {"s1": "keylogger"}}}, 1, True),
-        ({"to": 2, "signal": {**OFFER, "candidate": None}}, 1, True),
-        ({"to": 2, "signal": {"hello": "yes"}}, 1, True),
-        ({"to": 2, "signal": {"welcome": 1}}, 1, True),
-        ({"to": 2, "signal": {"hello": True, "welcome": True}}, 1, True),
-        ({"signal": OFFER}, 1, True),
+        (signal(to=2, signal=OFFER), 9, True),  # the sender is not in the session
+        (signal(to=9, signal=OFFER), 1, True),  # nor is the addressee
+        (signal(to=1, signal=OFFER), 1, True),  # to its own page
+        (signal(to=1, to_page="p1", signal=OFFER), 1, True),
+        (signal(to="2", signal=OFFER), 1, True),
+        (signal(to=2, signal=OFFER), 1, False),  # the session ended
+        (signal(to=2, signal="offer"), 1, True),
+        (signal(to=2, signal={"description": {"type": "bogus", "sdp": ""}}), 1, True),
+        (signal(to=2, signal={"description": {"type": "offer", "sdp": 5}}), 1, True),
+        (signal(to=2, signal={"candidate": "x"}), 1, True),
+        (signal(to=2, signal={"streams": {"s1": "keylogger"}}), 1, True),
+        (signal(to=2, signal={**OFFER, "candidate": None}), 1, True),
+        (signal(to=2, signal={"hello": "yes"}), 1, True),
+        (signal(to=2, signal={"welcome": 1}), 1, True),
+        (signal(to=2, signal={"hello": True, "welcome": True}), 1, True),
+        (signal(signal=OFFER), 1, True),
+        ({"to": 2, "signal": OFFER}, 1, True),  # no page of its own
+        (signal(to=2, page="<script>", signal=OFFER), 1, True),
+        (signal(to=2, to_page="x" * 40, signal=OFFER), 1, True),
     ],
 )
 def test_malformed_or_misaddressed_signals_are_dropped(data, sender, is_open):

@@ -85,13 +85,15 @@ def test_a_good_signal_reaches_only_its_addressee(connection, app):
     support_session_id = connection.support_session_id
     rep_id = db.session.get(SupportSession, support_session_id).controller_id
     heard = app.extensions["live"].bus.subscribe(support_session_id)
-    offer = {"signal": {"description": {"type": "offer", "sdp": "v=0"}}, "to": rep_id}
+    offer = {"signal": {"description": {"type": "offer", "sdp": "v=0"}}, "to": rep_id, "page": "p1"}
     connection._handle([incoming(json.dumps(offer))])
     [relayed] = heard.drain()
     assert relayed == {
         "kind": "signal",
         "from": connection.viewer_id,
+        "from_page": "p1",
         "to": rep_id,
+        "to_page": None,
         "signal": {"description": {"type": "offer", "sdp": "v=0"}},
     }
     # The addressee's socket sends it on as JSON; the sender's own does not.

@@ -207,7 +207,7 @@ class SessionConnection:
 
     def _pass_signal(self, message: dict) -> None:
         if signals.is_for(message, self.viewer_id):
-            self.ws.send(json.dumps({"from": message["from"], "signal": message["signal"]}))
+            self.ws.send(json.dumps(signals.delivered(message)))
 
     def _take_chat_line(self, text: str) -> None:
         error = ""

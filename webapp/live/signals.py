@@ -15,18 +15,42 @@ def relayable(data: dict, sender_id: int, present: dict[int, str], is_open: bool
     """The bus message for a page's signal, or None to drop it: the sender or
     the addressee is not present in the open session, or the shape is wrong."""
     to, signal = data.get("to"), data.get("signal")
+    page, to_page = data.get("page"), data.get("to_page")
     if not is_open or sender_id not in present or not isinstance(signal, dict):
         return None
-    if to != EVERYONE and (not isinstance(to, int) or to == sender_id or to not in present):
+    if to != EVERYONE and (not isinstance(to, int) or to not in present):
+        return None
+    # A participant's pages talk to each other too (two tabs of one rep).
+    if to == sender_id and (to_page is None or to_page == page):
+        return None
+    if not _is_page_id(page) or not (to_page is None or _is_page_id(to_page)):
         return None
     if not _well_formed(signal):
         return None
-    return {"kind": "signal", "from": sender_id, "to": to, "signal": signal}
+    return {
+        "kind": "signal",
+        "from": sender_id,
+        "from_page": page,
+        "to": to,
+        "to_page": to_page,
+        "signal": signal,
+    }
+
+
+def delivered(message: dict) -> dict:
+    """What the addressee's page receives."""
+    return {key: message[key] for key in ("from", "from_page", "to_page", "signal")}
 
 
 def is_for(message: dict, viewer_id: int) -> bool:
+    """Whether a viewer's sockets pass the message on; a page drops what is
+    addressed to another page of the same participant."""
     to = message.get("to")
-    return to == viewer_id or (to == EVERYONE and message.get("from") != viewer_id)
+    return to in (viewer_id, EVERYONE)
+
+
+def _is_page_id(value) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 32 and value.isascii() and value.isalnum()
 
 
 def _well_formed(signal: dict) -> bool:

@@ -9,15 +9,14 @@ import { Peer } from "./peer.js";
 import { Stage } from "./stage.js";
 import { Recorder } from "./recorder.js";
 import { post } from "./http.js";
+import { noteStarted, rememberStarted, startedHere } from "./started.js";
 
 const section = document.getElementById("media");
 const live = document.getElementById("session-live");
 
-// Kinds a page holds the media of; the rest (chat, files) need no page.
-const OWNED = new Set(["desktop_sharing", "application_sharing", "video", "voice", "recording"]);
-
 const RESTART_PAUSE_MS = 3000;
 const STATUS_SHOWN_MS = 8000;
+const FOLLOW_EVERY_MS = 2000;
 
 const CAPTURE = {
   desktop_sharing: () => navigator.mediaDevices.getDisplayMedia({ video: { displaySurface: "monitor" }, audio: false }),
@@ -26,17 +25,22 @@ const CAPTURE = {
   voice: () => navigator.mediaDevices.getUserMedia({ audio: true, video: false }),
 };
 
+// A peer is one other page: a participant can have several open (two tabs),
+// so pages are told apart by an id of their own, made at load.
+const keyOf = (id, page) => `${id}/${page}`;
+
 class Media {
   constructor() {
     this.me = Number(live.dataset.me);
+    this.page = Math.random().toString(36).slice(2, 14);
     this.text = section.dataset;
     this.iceServers = JSON.parse(section.dataset.iceServers || "[]");
     this.socket = null;
     this.local = new Map(); // kind -> {activityId, stream, seen}
     this.starting = new Set(); // kinds asked for and not answered yet
     this.orphansEnded = new Set(); // activity ids this page already ended
-    this.peers = new Map(); // participant id -> Peer
-    this.restarted = new Map(); // participant id -> when its connection was last rebuilt
+    this.peers = new Map(); // "participant/page" -> Peer
+    this.restarted = new Map(); // "participant/page" -> when its connection was last rebuilt
     this.stage = new Stage(document.getElementById("media-stage"), this.me, JSON.parse(section.dataset.kindNames));
     this.recorder = new Recorder(this);
   }
@@ -49,30 +53,35 @@ class Media {
     this.peers.forEach((peer) => peer.close());
     this.peers.clear();
     this.stage.clearRemote();
-    this.signal("all", { hello: true });
+    this.signal("all", null, { hello: true });
     this.reportMicrophone();
   }
 
-  signal(to, signal) {
-    this.socket?.send(JSON.stringify({ to, signal }));
+  signal(to, toPage, signal) {
+    const message = { to, page: this.page, signal };
+    if (toPage) message.to_page = toPage;
+    this.socket?.send(JSON.stringify(message));
   }
 
-  async received(from, signal) {
+  async received({ from, from_page: page, to_page: toPage, signal }) {
+    if (toPage && toPage !== this.page) return; // for this participant's other page
+    if (from === this.me && page === this.page) return; // its own hello, back
+    const key = keyOf(from, page);
     if (signal.hello) {
-      this.drop(from); // that page is new: what was sent to the old one is gone
-      this.signal(from, { welcome: true });
-      this.sendAllTo(from);
+      this.drop(key); // that page is new: what was sent to the old one is gone
+      this.signal(from, page, { welcome: true });
+      this.sendAllTo(from, page);
       return;
     }
     if (signal.welcome) {
-      this.sendAllTo(from);
+      this.sendAllTo(from, page);
       return;
     }
     if (signal.streams) {
-      this.stage.learn(from, signal.streams);
+      this.stage.learn(key, signal.streams);
       return;
     }
-    await this.peer(from).receive(signal);
+    await this.peer(from, page).receive(signal);
   }
 
   async reportMicrophone() {
@@ -81,36 +90,40 @@ class Media {
   }
 
   // --- peers ------------------------------------------------------------
-  peer(id) {
-    if (!this.peers.has(id)) {
-      this.peers.set(id, new Peer(id, this.me, this.iceServers, {
-        signal: (signal) => this.signal(id, signal),
-        track: (track, stream) => this.stage.showRemote(id, track, stream, this.nameOf(id)),
-        failed: () => this.restart(id),
-      }));
+  peer(id, page) {
+    const key = keyOf(id, page);
+    if (!this.peers.has(key)) {
+      const peer = new Peer(id, this.me, this.iceServers, {
+        signal: (signal) => this.signal(id, page, signal),
+        track: (track, stream) => this.stage.showRemote(key, id, track, stream, this.nameOf(id)),
+        failed: () => this.restart(id, page),
+      });
+      peer.participant = id;
+      this.peers.set(key, peer);
     }
-    return this.peers.get(id);
+    return this.peers.get(key);
   }
 
   // Both pages build their connection anew: this one says hello to that one
-  // alone, which answers as to a new page. At most once every few seconds.
-  restart(id) {
+  // alone, which answers as to a new page. At most once every few seconds;
+  // a page that is gone for good never answers, and its peer stays dropped.
+  restart(id, page) {
+    const key = keyOf(id, page);
     const now = Date.now();
-    if (now - (this.restarted.get(id) || 0) < RESTART_PAUSE_MS) return;
-    this.restarted.set(id, now);
-    this.drop(id);
-    this.signal(id, { hello: true });
-    this.sendAllTo(id);
+    if (now - (this.restarted.get(key) || 0) < RESTART_PAUSE_MS) return;
+    this.restarted.set(key, now);
+    this.drop(key);
+    this.signal(id, page, { hello: true });
   }
 
-  drop(id) {
-    this.peers.get(id)?.close();
-    this.peers.delete(id);
-    this.stage.removeParticipant(id);
+  drop(key) {
+    this.peers.get(key)?.close();
+    this.peers.delete(key);
+    this.stage.removePeer(key);
   }
 
-  sendAllTo(id) {
-    const peer = this.peer(id);
+  sendAllTo(id, page) {
+    const peer = this.peer(id, page);
     this.local.forEach((entry, kind) => peer.send(kind, entry.stream));
   }
 
@@ -119,7 +132,7 @@ class Media {
     const present = new Set(
       Array.from(document.querySelectorAll("#participants [data-participant-id]"), (row) => Number(row.dataset.participantId)),
     );
-    Array.from(this.peers.keys()).filter((id) => !present.has(id)).forEach((id) => this.drop(id));
+    Array.from(this.peers.entries()).filter(([, peer]) => !present.has(peer.participant)).forEach(([key]) => this.drop(key));
   }
 
   nameOf(id) {
@@ -154,6 +167,7 @@ class Media {
       return this.say(answer.error || this.text.msgFailed);
     }
     this.say("");
+    noteStarted(answer.id);
     this.local.set(kind, { activityId: answer.id, stream, seen: false });
     // The browser's own "Stop sharing" bar ends the track.
     stream.getTracks().forEach((track) => track.addEventListener("ended", () => this.stop(kind, true)));
@@ -211,19 +225,22 @@ class Media {
     this.syncButtons();
   }
 
-  // What the panel says this page runs but it does not hold: the page was
-  // reloaded and its tracks died with the old one.
+  // What this tab started before it was reloaded, and the panel still says
+  // runs: its tracks died with the old page, so it ends. Another tab of the
+  // same participant keeps its own (sessionStorage is per tab).
   endOrphans(running) {
     const held = new Set(Array.from(this.local.values(), (entry) => entry.activityId));
     if (this.recorder.current) held.add(this.recorder.current.activityId);
+    const mine = startedHere();
     running
-      .filter((activity) => activity.participant === this.me && OWNED.has(activity.kind))
-      .filter((activity) => !held.has(activity.id) && !this.starting.has(activity.kind))
+      .filter((activity) => mine.has(activity.id) && !held.has(activity.id))
       .filter((activity) => !this.orphansEnded.has(activity.id))
       .forEach((activity) => {
         this.orphansEnded.add(activity.id);
         post(`${section.dataset.activitiesUrl}/${activity.id}/end`);
       });
+    const runningIds = new Set(running.map((activity) => activity.id));
+    rememberStarted(new Set(Array.from(mine).filter((id) => runningIds.has(id) || held.has(id))));
   }
 
   syncButtons() {
@@ -249,9 +266,10 @@ if (section && live) {
     } catch {
       return;
     }
-    if (data.signal) media.received(data.from, data.signal).catch((error) => console.warn("signal", error));
+    if (data.signal) media.received(data).catch((error) => console.warn("signal", error));
   });
   document.addEventListener("htmx:wsAfterMessage", () => media.follow());
+  setInterval(() => media.follow(), FOLLOW_EVERY_MS); // unlisted tiles go without an event too
   document.addEventListener("click", (event) => {
     const button = event.target.closest("#media-controls [data-media]");
     if (button) media.toggle(button.dataset.media);

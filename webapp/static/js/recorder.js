@@ -2,6 +2,7 @@
 // MediaRecorder and uploads the recording when it stops, whether the rep
 // stopped it, the share ended or the server ended the activity.
 import { post } from "./http.js";
+import { noteStarted } from "./started.js";
 
 export class Recorder {
   constructor(media) {
@@ -35,6 +36,7 @@ export class Recorder {
     }
     this.media.say("");
     const tracks = [...source.stream.getVideoTracks(), ...this.media.stage.audioTracks().slice(0, 1)];
+    noteStarted(answer.id);
     const recorder = new MediaRecorder(new MediaStream(tracks), { mimeType: "video/webm" });
     const current = { activityId: answer.id, recorder, chunks: [], key: source.key, seen: false };
     recorder.ondataavailable = (event) => event.data.size && current.chunks.push(event.data);

@@ -2,38 +2,40 @@
 // and hidden audio for voice. Tiles are keyed "participant:kind"; the
 // activities panel decides when a remote one goes away.
 const VISUAL = new Set(["desktop_sharing", "application_sharing", "video"]);
+// How long a remote tile may wait for the panel that lists its activity.
+const UNLISTED_GRACE_MS = 5000;
 
 export class Stage {
   constructor(element, me, kindNames) {
     this.element = element;
     this.me = me;
     this.kindNames = kindNames;
-    this.kinds = new Map(); // participant id -> Map(stream id -> kind)
-    this.tiles = new Map(); // "participant:kind" -> {element, seen, stream}
+    this.kinds = new Map(); // peer key -> Map(stream id -> kind)
+    this.tiles = new Map(); // "participant:kind" -> {element, media, stream, seen, local, peer}
   }
 
-  learn(participant, streams) {
-    if (!this.kinds.has(participant)) this.kinds.set(participant, new Map());
-    Object.entries(streams).forEach(([streamId, kind]) => this.kinds.get(participant).set(streamId, kind));
+  learn(peer, streams) {
+    if (!this.kinds.has(peer)) this.kinds.set(peer, new Map());
+    Object.entries(streams).forEach(([streamId, kind]) => this.kinds.get(peer).set(streamId, kind));
   }
 
-  showRemote(participant, track, stream, name) {
-    const kind = this.kinds.get(participant)?.get(stream.id) || (track.kind === "audio" ? "voice" : "video");
-    this.show(`${participant}:${kind}`, kind, stream, name, false);
+  showRemote(peer, participant, track, stream, name) {
+    const kind = this.kinds.get(peer)?.get(stream.id) || (track.kind === "audio" ? "voice" : "video");
+    this.show(`${participant}:${kind}`, kind, stream, name, false, peer);
     stream.addEventListener("removetrack", () => {
       if (!stream.getTracks().length) this.remove(`${participant}:${kind}`);
     });
   }
 
   showLocal(kind, stream, you) {
-    this.show(`${this.me}:${kind}`, kind, stream, you, true);
+    this.show(`${this.me}:${kind}`, kind, stream, you, true, null);
   }
 
-  show(key, kind, stream, name, local) {
+  show(key, kind, stream, name, local, peer) {
     const existing = this.tiles.get(key);
     if (existing) {
       existing.media.srcObject = stream;
-      existing.stream = stream;
+      Object.assign(existing, { stream, peer, born: Date.now() });
       return;
     }
     const figure = document.createElement("figure");
@@ -50,7 +52,7 @@ export class Stage {
     caption.textContent = `${name} · ${this.kindNames[kind] || kind}`;
     figure.append(media, caption);
     this.element.append(figure);
-    this.tiles.set(key, { element: figure, media, stream, seen: false, local });
+    this.tiles.set(key, { element: figure, media, stream, seen: false, local, peer, born: Date.now() });
     media.play?.().catch(() => this.element.closest("#media")?.classList.add("needs-unmute"));
     this.refresh();
   }
@@ -64,9 +66,9 @@ export class Stage {
     this.remove(`${this.me}:${kind}`);
   }
 
-  removeParticipant(participant) {
-    Array.from(this.tiles.keys()).filter((key) => key.startsWith(`${participant}:`)).forEach((key) => this.remove(key));
-    this.kinds.delete(participant);
+  removePeer(peer) {
+    Array.from(this.tiles.entries()).filter(([, tile]) => tile.peer === peer).forEach(([key]) => this.remove(key));
+    this.kinds.delete(peer);
   }
 
   clearRemote() {
@@ -81,13 +83,16 @@ export class Stage {
     this.refresh();
   }
 
-  // Removes remote tiles whose activity the panel showed and no longer shows.
+  // A remote tile shows only what the server lists as running: one whose
+  // activity the panel showed and no longer shows goes, and so does one the
+  // panel never listed (media a page sends without an activity row).
   follow(running) {
     const keys = new Set(running.map((activity) => `${activity.participant}:${activity.kind}`));
+    const now = Date.now();
     this.tiles.forEach((tile, key) => {
       if (tile.local) return;
       if (keys.has(key)) tile.seen = true;
-      else if (tile.seen) this.remove(key);
+      else if (tile.seen || now - tile.born > UNLISTED_GRACE_MS) this.remove(key);
     });
   }
 
