@@ -227,6 +227,8 @@ def test_customer_request_waits_in_the_queue_and_is_offered(app):
     support_session = customer.support_session
     assert support_session.state == SessionState.QUEUED
     assert sessions.customer_by_secret(support_session.id, secret).id == customer.id
+    assert support_session.started_by is None  # no rep started it
+    assert support_session.helped_participant_id == customer.id  # R3.1
     assert offers_of(agent)[0].message == "Skrivaren"
     with pytest.raises(ServiceError) as error:
         acd_transfer.request_help(queue.id, "Kim", "kim@example.com", "")

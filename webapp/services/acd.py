@@ -208,6 +208,7 @@ def accept_offer(agent: User, offer_id: int) -> SupportSession:
     events.notify_user(agent.id, "offer_accepted", support_session_id=support_session.id)
     events.record(support_session, "offer_accepted", seat, queue_id=support_session.queue_id)
     queue_moved(support_session)
+    support_session.queued_at = None  # out of the queue: its end moves nobody up
     db.session.commit()
     return support_session
 
@@ -290,19 +291,16 @@ def after_seats_closed(support_session: SupportSession, user_ids: set[int]) -> N
 
 def _end_abandoned(support_session: SupportSession) -> None:
     """The last customer left a waiting session: nobody is left to help, so
-    it ends instead of reaching an agent as an empty session."""
+    it ends (the one way sessions end) instead of reaching an agent empty."""
+    from webapp.services import sessions  # sessions imports this module
+
     if not _lock_queued(support_session.id):
         return
     db.session.refresh(support_session)
     if support_session.present_participants():
+        db.session.rollback()
         return  # someone joined meanwhile
-    support_session.state = SessionState.ENDED
-    support_session.ended_at = utcnow()
-    support_session.end_reason = ABANDONED
-    for offer in pending_offers_of_session(support_session.id):
-        withdraw(offer)
-    queue_moved(support_session)
-    events.record(support_session, "ended", None, reason=ABANDONED)
+    sessions.end_abandoned(support_session)
 
 
 def _agents_among(user_ids: set[int]) -> list[User]:

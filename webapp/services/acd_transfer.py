@@ -11,7 +11,6 @@ from webapp.extensions import db
 from webapp.models import (
     Offer,
     Participant,
-    ParticipantRole,
     Queue,
     SessionState,
     SupportSession,
@@ -21,7 +20,7 @@ from webapp.models.base import utcnow
 from webapp.services import acd, activities, events, sessions
 from webapp.services.errors import ServiceError
 from webapp.services.invitations import clean_email
-from webapp.services.secrets_ import digest, new_session_number, new_token
+from webapp.services.secrets_ import new_session_number
 
 MESSAGE_MAX = 345  # R6.3
 TRANSFERRED = acd.TRANSFERRED
@@ -153,16 +152,7 @@ def request_help(queue_id: int | None, name: str, email: str, problem: str):
     if not members:
         raise ServiceError(_l("Choose a queue."), 400, field="queue")
     support_session = _new_queued_session(queue, problem)
-    secret = new_token()
-    customer = Participant(
-        support_session=support_session,
-        role=ParticipantRole.CUSTOMER,
-        name=name,
-        email=email,
-        secret_hash=digest(secret),
-    )
-    db.session.add(customer)
-    db.session.flush()
+    customer, secret = sessions.seat_customer(support_session, name, email)
     events.record(support_session, "requested", customer, queue_id=queue.id)
     acd.route(support_session)
     db.session.commit()

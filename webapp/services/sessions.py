@@ -103,6 +103,17 @@ def join_as_customer(
         raise ServiceError(_l("This support session has ended."), 410)
     events.lock_open(support_session)
     customers.hold_seat_for(support_session)
+    customer, secret = seat_customer(support_session, name, email)
+    events.record(support_session, "joined", customer)
+    db.session.commit()
+    return customer, secret
+
+
+def seat_customer(
+    support_session: SupportSession, name: str, email: str | None
+) -> tuple[Participant, str]:
+    """A customer's seat, in the caller's transaction; the first customer is
+    the one helped (R3.1). Returns the seat and the secret its browser keeps."""
     secret = new_token()
     customer = Participant(
         support_session=support_session,
@@ -114,9 +125,7 @@ def join_as_customer(
     db.session.add(customer)
     db.session.flush()
     if support_session.helped_participant_id is None:
-        support_session.helped = customer  # the first customer is the one helped (R3.1)
-    events.record(support_session, "joined", customer)
-    db.session.commit()
+        support_session.helped = customer
     return customer, secret
 
 
@@ -240,6 +249,11 @@ def participant_gone(support_session_id: int, participant_id: int) -> bool:
     except ServiceError:  # another process or request ended or changed it first
         return False
     return True
+
+
+def end_abandoned(support_session: SupportSession) -> None:
+    """R6: everyone left a session while it waited for an agent."""
+    _close(support_session, None, acd.ABANDONED)
 
 
 def _close(support_session: SupportSession, actor: Participant | None, reason: str) -> None:
