@@ -128,7 +128,9 @@ class SessionConnection:
                 elif message["kind"] == "signal":
                     self._pass_signal(message)
                 elif message["kind"] in FILE_EVENTS:
-                    self._send_files()
+                    # A file for one participant costs the other sockets nothing.
+                    if message.get("recipient_id") in (None, self.viewer_id):
+                        self._send_files()
                 elif message["kind"] == "chat":
                     if message["message_id"] not in self.chat_ids_in_log:
                         self.ws.send(render_chat_line(message["line"], self.locale))
