@@ -53,6 +53,9 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     FILE_MAX_BYTES = _env_int("FILE_MAX_MB", 25) * 1024 * 1024
     RECORDING_MAX_BYTES = _env_int("RECORDING_MAX_MB", 500) * 1024 * 1024
+    # Sent files per address: a customer needs no account, so this is what
+    # stands between one browser and a full disk.
+    UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT") or "20 per minute"
     # STUN and TURN servers for WebRTC, as RTCIceServer objects in JSON; none
     # are needed when every browser reaches every other directly.
     ICE_SERVERS = json.loads(os.environ.get("ICE_SERVERS") or "[]")
@@ -80,4 +83,5 @@ class TestConfig(Config):
     BASE_URL = ""
     WTF_CSRF_ENABLED = False
     JOIN_RATE_LIMIT = "1000 per minute"
+    UPLOAD_RATE_LIMIT = "1000 per minute"
     PRESENCE_GRACE_SECONDS = 2.0

@@ -214,3 +214,12 @@ def test_the_limit_applies_before_the_csrf_check_reads_the_body(tmp_path):
         db.session.remove()
         db.drop_all()
     app.extensions["live"].presence.stop()
+
+
+def test_uploads_are_rate_limited_per_address(app, client):
+    app.config["UPLOAD_RATE_LIMIT"] = "2 per minute"
+    support_session, _ = make_support_session()
+    join(client, support_session.number)
+    statuses = [send_file(client, support_session).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert db.session.query(SessionFile).count() == 2

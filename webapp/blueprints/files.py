@@ -18,7 +18,7 @@ from flask_babel import format_decimal
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp.blueprints.seats import keeper_of, viewer_of
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 from webapp.models import FilePurpose, Participant
 from webapp.services import files
 from webapp.services.errors import ServiceError
@@ -70,6 +70,7 @@ def filesize(size: int) -> str:
 
 
 @bp.post("/files")
+@limiter.limit(lambda: current_app.config["UPLOAD_RATE_LIMIT"])
 def upload(support_session_id: int):
     viewer = _viewer_or_404(support_session_id)
     try:

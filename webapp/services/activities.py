@@ -148,6 +148,12 @@ def report_microphone(participant: Participant, has_microphone: bool) -> None:
     """A page tells whether its browser has a microphone (R5.5)."""
     if participant.has_microphone != has_microphone:
         participant.has_microphone = has_microphone
+        events.record(
+            participant.support_session,
+            "microphone_reported",
+            participant,
+            has_microphone=has_microphone,
+        )
         db.session.commit()
 
 

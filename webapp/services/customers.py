@@ -177,6 +177,7 @@ def close_tab(rep: User, support_session: SupportSession) -> None:
     if support_session.is_open:
         raise ServiceError(_l("End the session before you close its tab."), 409)
     support_session.window_user_id = None
+    events.record(support_session, "tab_closed", None, user_id=rep.id)
     events.notify_user(rep.id, "tab_closed", support_session_id=support_session.id)
     db.session.commit()
 
