@@ -18,7 +18,7 @@ from webapp.models import (
     User,
 )
 from webapp.models.base import utcnow
-from webapp.services import acd, acd_transfer, activities, queues, sessions
+from webapp.services import acd, acd_transfer, activities, availability, queues, sessions
 from webapp.services.errors import ServiceError
 
 
@@ -152,12 +152,12 @@ def test_going_away_passes_offers_on_and_coming_back_gets_waiting_work(app):
     acd_transfer.transfer_to_queue(agent_session()[1], queue.id, None)
     assert len(offers_of(anna)) == 1
 
-    acd.set_availability(anna, False)
+    availability.set_availability(anna, False)
     assert offers_of(anna) == [] and len(offers_of(bert)) == 1
 
-    acd.set_availability(bert, False)  # nobody left: the session waits
+    availability.set_availability(bert, False)  # nobody left: the session waits
     assert offers_of(bert) == []
-    acd.set_availability(anna, True)
+    availability.set_availability(anna, True)
     assert len(offers_of(anna)) == 1
 
 
@@ -202,7 +202,7 @@ def test_refusals_non_agent_empty_or_unknown_queue_no_agents(app):
     assert error.value.field == "agents"
     with pytest.raises(ServiceError):
         acd_transfer.transfer_to_agents(seat, [rep_session.started_by_id], None)  # not an agent
-    acd.set_availability(agent, False)
+    availability.set_availability(agent, False)
     with pytest.raises(ServiceError) as error:
         acd_transfer.transfer_to_agents(seat, [agent.id], None)
     assert error.value.status == 409
@@ -310,8 +310,8 @@ def test_the_transferring_agent_is_never_offered_its_own_session_back(app):
     queue = queues.create_queue("Q", [anna.email, bert.email])
     support_session, seat = agent_session(anna)
     acd_transfer.transfer_to_queue(seat, queue.id, None)
-    acd.set_availability(anna, False)
-    acd.set_availability(anna, True)
+    availability.set_availability(anna, False)
+    availability.set_availability(anna, True)
     assert offers_of(anna) == []
-    acd.set_availability(bert, True)
+    availability.set_availability(bert, True)
     assert [o.support_session_id for o in offers_of(bert)] == [support_session.id]

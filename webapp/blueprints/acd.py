@@ -24,6 +24,7 @@ from webapp.extensions import db, limiter
 from webapp.models import Participant, SessionState, SupportSession, User
 from webapp.models.base import utcnow
 from webapp.services import acd, acd_transfer
+from webapp.services.availability import set_availability
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx, parse_id
 
@@ -77,7 +78,7 @@ def inbox():
 @login_required
 def availability():
     agent = _agent()
-    acd.set_availability(agent, request.form.get("available") == "1")
+    set_availability(agent, request.form.get("available") == "1")
     if is_htmx():
         return render_template("acd/_inbox.html", oob=False, **inbox_context(agent))
     return redirect(url_for("acd.inbox"))

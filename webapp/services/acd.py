@@ -97,7 +97,7 @@ def route(support_session: SupportSession, exclude: frozenset[int] = frozenset()
     one agent at a time, the least busy and longest idle with room; a session
     sent to chosen agents is offered to each of them who has room. With no
     room anywhere it waits until `route` is called again."""
-    if not _lock_queued(support_session.id):
+    if not lock_queued(support_session.id):
         return []
     pending = pending_offers_of_session(support_session.id)
     if support_session.queue_id is not None:
@@ -244,32 +244,6 @@ def queue_moved(left: SupportSession) -> None:
         events.record(support_session, "queue_moved")
 
 
-def set_availability(agent: User, available: bool) -> None:
-    """Tillgänglig / Borta (R6.6). Going away takes the agent's offers back
-    and passes them on; coming back routes what waits for it."""
-    if not agent.is_agent:
-        raise ServiceError(_l("Only WebACD agents have an availability."), 403)
-    if agent.available == available:
-        return
-    agent.available = available
-    if available:
-        agent.idle_since = utcnow()  # time away is not time spent waiting for work
-    events.notify_user(agent.id, "availability", available=available)
-    db.session.commit()  # on its own: routing locks sessions before agents
-    if available:
-        route_waiting_for(agent)
-        return
-    for offer in pending_offers_of(agent):
-        if not _lock_queued(offer.support_session_id):
-            continue
-        db.session.refresh(offer)  # an accept may have decided it meanwhile
-        if offer.state == OfferState.PENDING:
-            withdraw(offer)
-            support_session = db.session.get(SupportSession, offer.support_session_id)
-            route(support_session, exclude=frozenset({agent.id}))
-    db.session.commit()
-
-
 def after_seats_closed(support_session: SupportSession, user_ids: set[int]) -> None:
     """Sessions call this after a commit that closed seats: an ended session's
     offers go, agents with nothing left to do start their idle time, and what
@@ -294,7 +268,7 @@ def _end_abandoned(support_session: SupportSession) -> None:
     it ends (the one way sessions end) instead of reaching an agent empty."""
     from webapp.services import sessions  # sessions imports this module
 
-    if not _lock_queued(support_session.id):
+    if not lock_queued(support_session.id):
         return
     db.session.refresh(support_session)
     if support_session.present_participants():
@@ -345,7 +319,7 @@ def offer_to(support_session: SupportSession, agent: User) -> Offer:
     return offer
 
 
-def _lock_queued(support_session_id: int) -> bool:
+def lock_queued(support_session_id: int) -> bool:
     """Takes the session row's lock (a no-op UPDATE also locks on SQLite);
     False when the session no longer waits."""
     return (
