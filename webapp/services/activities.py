@@ -44,7 +44,7 @@ def start_activity(actor: Participant, kind: str) -> Activity:
     present joins the voice call, only the controller records (R7, R4.2).
     Starting what already runs returns it."""
     support_session = actor.support_session
-    _require_present(actor)
+    require_present(actor)
     if support_session.state == SessionState.QUEUED:
         raise ServiceError(_l("The session is waiting for a support agent. Please wait."), 409)
     if kind not in STARTABLE:
@@ -168,7 +168,8 @@ def _running_of(actor: Participant, kind: ActivityKind) -> Activity | None:
     )
 
 
-def _require_present(actor: Participant) -> None:
+def require_present(actor: Participant) -> None:
+    """The actor is in the session, and it is open: else a clear refusal."""
     if not actor.support_session.is_open:
         raise ServiceError(_l("This support session has ended."), 410)
     if actor.left_at is not None:

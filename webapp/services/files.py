@@ -37,14 +37,14 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 
 NO_FILE = _l("Choose a file to send.")
 NO_SUCH_FILE = _l("There is no such file in this session.")
-NOT_A_PARTICIPANT = _l("You are not taking part in this session.")
+NOT_A_PARTICIPANT = activities.NOT_A_PARTICIPANT
 NO_SUCH_RECIPIENT = _l("Choose someone who is taking part in this session.")
 
 
 def share_file(sender: Participant, upload: FileStorage, recipient_id: int | None) -> SessionFile:
     """A present participant sends a file to everyone, or to one other
     present participant of the same session."""
-    _require_present(sender)
+    activities.require_present(sender)
     name = checked_name(upload.filename)
     if recipient_id is not None:
         _require_recipient(sender, recipient_id)
@@ -278,13 +278,6 @@ def _recording_of(activity_id: int) -> int | None:
             SessionFile.purpose == FilePurpose.RECORDING,
         )
     )
-
-
-def _require_present(sender: Participant) -> None:
-    if not sender.support_session.is_open:
-        raise ServiceError(_l("This support session has ended."), 410)
-    if sender.left_at is not None:
-        raise ServiceError(_l("You are no longer in this session."), 403)
 
 
 def _require_recipient(sender: Participant, recipient_id: int) -> None:
