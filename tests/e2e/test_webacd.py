@@ -94,9 +94,15 @@ def test_transfer_to_a_queue_and_an_agent_accepts(webacd, new_page):
     expect(offer).to_contain_text("Kim Kund")
     expect(offer).to_contain_text("Första linjen")
     expect(offer.locator(".offer-message")).to_contain_text("Har redan verifierats.")
-    offer.get_by_role("button", name="Acceptera").click()
-    expect(agnes.locator("#session-status")).to_contain_text("Du styr den här sessionen")
-    expect(agnes.locator("[data-session-number]")).to_have_attribute("data-session-number", number)
+    # The session opens in a tab of its own; Inkommande sessioner stays open.
+    with agnes.context.expect_page() as opened:
+        offer.get_by_role("button", name="Acceptera").click()
+    session_page = opened.value
+    expect(session_page.locator("#session-status")).to_contain_text("Du styr den här sessionen")
+    expect(session_page.locator("[data-session-number]")).to_have_attribute(
+        "data-session-number", number
+    )
+    expect(agnes.locator(".offer")).to_have_count(0)
 
     # The customer sees the new rep arrive, without a reload.
     expect(kim.locator("#session-status")).to_contain_text("Agnes Agent")
@@ -127,7 +133,7 @@ def test_a_customer_request_waits_and_moves_on_when_an_agent_goes_away(webacd, n
     kim.get_by_label("E-postadress").fill("kim@example.com")
     kim.get_by_label("Vad är problemet?").fill("Skrivaren skriver inte ut.")
     kim.get_by_role("button", name="Be om hjälp").click()
-    expect(kim.locator("#session-status")).to_contain_text("Sessionen överförs")
+    expect(kim.locator("#session-status")).to_contain_text("Du väntar på en supportagent")
     expect(kim.locator("[data-connection]")).to_have_attribute("data-connection", "open")
 
     # Agnes was never busy and was created first: hers is the offer.
@@ -138,6 +144,7 @@ def test_a_customer_request_waits_and_moves_on_when_an_agent_goes_away(webacd, n
     expect(agnes.locator(".offer")).to_have_count(0)
     expect(anton.locator(".offer")).to_contain_text("Kim Kund")
 
-    anton.get_by_role("button", name="Acceptera").click()
-    expect(anton.locator("#session-status")).to_contain_text("Du styr den här sessionen")
+    with anton.context.expect_page() as opened:
+        anton.get_by_role("button", name="Acceptera").click()
+    expect(opened.value.locator("#session-status")).to_contain_text("Du styr den här sessionen")
     expect(kim.locator("#session-status")).to_contain_text("Anton Agent")

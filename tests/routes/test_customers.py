@@ -138,3 +138,18 @@ def test_a_users_live_views_follow_the_rules_of_their_pages(app):
     assert may_see_tabs(rep)
     rep.multi_session = False
     assert not may_see_tabs(rep)
+
+
+def test_fields_without_an_error_are_not_announced_as_invalid(client):
+    page = client.get("/join/").text
+    assert 'aria-invalid="None"' not in page and 'aria-describedby="None"' not in page
+    refused = client.post("/join/", data={"number": "123", "name": ""}).text
+    assert 'aria-invalid="true"' in refused
+
+
+def test_a_waiting_customer_is_told_the_rep_helps_another(client):
+    support_session, _rut = make_support_session()
+    make_customer(support_session, "Kim")
+    client.post("/join/", data={"number": support_session.number, "name": "Ola"})
+    page = client.get(f"/join/session/{support_session.id}").text
+    assert "hjälper en annan kund just nu" in page

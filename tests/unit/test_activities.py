@@ -135,3 +135,19 @@ def test_nothing_starts_in_an_ended_session_or_for_someone_who_left(escalated):
     with pytest.raises(ServiceError) as refused:
         activities.start_activity(rut, "video")
     assert refused.value.status == 410
+
+
+def test_a_recording_stops_when_nothing_is_left_to_record(escalated):
+    support_session, rut, _helge, kim = escalated
+    share = activities.start_activity(kim, "desktop_sharing")
+    recording = activities.start_activity(rut, "recording")
+    activities.end_activity(kim, share.id)
+    assert recording.end_reason == "nothing_to_record"
+    assert activities.running(support_session.id) == []
+
+
+def test_an_unknown_participant_gone_ends_nobodys_media(escalated):
+    support_session, _rut, _helge, kim = escalated
+    share = activities.start_activity(kim, "desktop_sharing")
+    assert not sessions.participant_gone(support_session.id, 999_999)
+    assert share.is_running

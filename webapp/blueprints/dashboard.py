@@ -67,7 +67,13 @@ def _current_locale() -> str:
 @bp.get("/<int:support_session_id>")
 @login_required
 def show(support_session_id: int):
-    seat = staff_seat(support_session_id)
+    # An ended session's page (a reload, a tab of the Flersessionsfönster)
+    # says it ended, for the staff who took part.
+    seat = sessions.staff_participant(support_session_id, current_user) or files.former_staff_seat(
+        support_session_id, current_user
+    )
+    if seat is None:
+        raise ServiceError(_l("You are not taking part in this session."), 403)
     support_session = seat.support_session
     if support_session.is_open:
         # R1.5: a dashboard whose socket never arrives counts as closed.
@@ -195,6 +201,10 @@ def leave(support_session_id: int):
 
 
 def _back_to_support(message: str):
+    if "embed=1" in request.headers.get("HX-Current-URL", ""):
+        # In a tab of the Flersessionsfönster the push shows the end; the
+        # window around it stays.
+        return "", 204
     flash(message, "success")
     target = url_for("support.index")
     if is_htmx():

@@ -59,7 +59,9 @@ class PanelSnapshot:
 
 def viewer_kind(support_session: SupportSession, participant: Participant) -> str:
     if not participant.is_staff:
-        return "customer"
+        # A customer waiting while the rep helps another reads other words (R3.1).
+        waiting = support_session.helped_participant_id not in (None, participant.id)
+        return "customer_waiting" if waiting else "customer"
     return "controller" if support_session.controller_id == participant.id else "staff"
 
 
@@ -109,7 +111,7 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
                     "session/_activities.html",
                     "session/_media_controls.html",
                 ]
-                if kind != "customer":  # the staff controls follow control (R5.2)
+                if not kind.startswith("customer"):  # staff controls follow control (R5.2)
                     parts += ["dashboard/_session_actions.html", "dashboard/_tools_actions.html"]
                 html[kind] = "".join(render_template(part, oob=True, **context) for part in parts)
             else:

@@ -44,12 +44,40 @@ def start_activity(actor: Participant, kind: str) -> Activity:
     present joins the voice call, only the controller records (R7, R4.2).
     Starting what already runs returns it."""
     support_session = actor.support_session
+    _check_may_start(actor, kind)
+    kind = ActivityKind(kind)
+    existing = _running_of(actor, kind)
+    if existing is not None:
+        return existing
+    # A transfer of control may commit between the check above and this
+    # insert. Take the session's row lock (PostgreSQL) and the write lock
+    # (SQLite, by the insert), then check again on fresh rows: either the
+    # transfer saw this activity and ended it, or this sees the transfer.
+    events.lock_open(support_session)
+    activity = Activity(support_session_id=support_session.id, kind=kind, participant=actor)
+    db.session.add(activity)
+    db.session.flush()
+    db.session.refresh(support_session)
+    db.session.refresh(actor)
+    try:
+        _check_may_start(actor, kind)
+    except ServiceError:
+        db.session.rollback()
+        raise
+    events.record(
+        support_session, "activity_started", actor, activity_id=activity.id, activity_kind=kind
+    )
+    db.session.commit()
+    return activity
+
+
+def _check_may_start(actor: Participant, kind: str) -> None:
+    support_session = actor.support_session
     require_present(actor)
     if support_session.state == SessionState.QUEUED:
         raise ServiceError(_l("The session is waiting for a support agent. Please wait."), 409)
     if kind not in STARTABLE:
         raise ServiceError(_l("This activity cannot be started here."), 400)
-    kind = ActivityKind(kind)
     may_share = actor.is_controller or actor.role == ParticipantRole.CUSTOMER
     if kind != ActivityKind.VOICE and not may_share:
         raise ServiceError(_l("Only the representative in control can do that."), 403)
@@ -58,17 +86,6 @@ def start_activity(actor: Participant, kind: str) -> Activity:
             raise ServiceError(_l("Only the representative in control can record."), 403)
         if not any(a.kind in RECORDABLE for a in running(support_session.id)):
             raise ServiceError(_l("Nothing is being shared. Start a share or video first."), 409)
-    existing = _running_of(actor, kind)
-    if existing is not None:
-        return existing
-    activity = Activity(support_session_id=support_session.id, kind=kind, participant=actor)
-    db.session.add(activity)
-    db.session.flush()
-    events.record(
-        support_session, "activity_started", actor, activity_id=activity.id, activity_kind=kind
-    )
-    db.session.commit()
-    return activity
 
 
 def end_activity(actor: Participant, activity_id: int, reason: str = EndReason.STOPPED) -> None:
@@ -176,8 +193,17 @@ def require_present(actor: Participant) -> None:
         raise ServiceError(_l("You are no longer in this session."), 403)
 
 
-def _end(activities: list[Activity], reason: str) -> None:
+def _end(ended: list[Activity], reason: str) -> None:
+    """Ends the rows; a recording whose last share or video ended stops too,
+    since there is nothing left to record (its upload still comes)."""
     now = utcnow()
-    for activity in activities:
+    for activity in ended:
         activity.ended_at = now
         activity.end_reason = reason
+    if not any(activity.kind in RECORDABLE for activity in ended):
+        return
+    db.session.flush()
+    still = running(ended[0].support_session_id)
+    if not any(activity.kind in RECORDABLE for activity in still):
+        for recording in (a for a in still if a.kind == ActivityKind.RECORDING):
+            recording.ended_at, recording.end_reason = now, EndReason.NOTHING_TO_RECORD

@@ -236,6 +236,8 @@ def participant_gone(support_session_id: int, participant_id: int) -> bool:
         return False
     if support_session.controller_id != participant_id:
         gone = db.session.get(Participant, participant_id)
+        if gone is None or gone.support_session_id != support_session_id:
+            return False
         activities.end_running(
             support_session,
             activities.EndReason.DISCONNECTED,

@@ -95,7 +95,10 @@ class Media {
     if (!this.peers.has(key)) {
       const peer = new Peer(id, this.me, this.iceServers, {
         signal: (signal) => this.signal(id, page, signal),
-        track: (track, stream) => this.stage.showRemote(key, id, track, stream, this.nameOf(id)),
+        track: (track, stream) => {
+          this.stage.showRemote(key, id, track, stream, this.nameOf(id));
+          this.follow(); // a tile the panel already lists is marked seen now
+        },
         failed: () => this.restart(id, page),
       });
       peer.participant = id;
@@ -173,6 +176,7 @@ class Media {
     stream.getTracks().forEach((track) => track.addEventListener("ended", () => this.stop(kind, true)));
     this.stage.showLocal(kind, stream, this.text.labelYou);
     this.peers.forEach((peer) => peer.send(kind, stream));
+    this.follow(); // the panel may have listed it before this answer came
   }
 
   async stop(kind, tellServer) {
