@@ -170,8 +170,6 @@ def test_files_both_ways_and_to_one_customer_only(live_server, new_page):
     expect(ola.locator("#file-list")).not_to_contain_text("fix.reg")
     ola.reload()
     expect(ola.locator("#file-list")).not_to_contain_text("fix.reg")
-    for page in (rep, kim, ola):
-        expect(activities_of(page)).to_contain_text("Filöverföring")
 
 
 @pytest.mark.e2e

@@ -99,3 +99,12 @@ def test_a_good_signal_reaches_only_its_addressee(connection, app):
     # The addressee's socket sends it on as JSON; the sender's own does not.
     connection._handle([relayed])
     assert connection.ws.sent == []
+
+
+def test_the_start_of_chat_changes_no_panel_and_a_share_does(connection):
+    """The first line of every session starts its Chatt row; with 200
+    sessions chatting at once that was 200 panel renders (bench/README.md)."""
+    chat_started = {"kind": "activity_started", "event_id": 1, "activity_kind": "chat"}
+    share_started = {"kind": "activity_started", "event_id": 2, "activity_kind": "desktop_sharing"}
+    assert connection._handle([chat_started]) is False
+    assert connection._handle([share_started]) is True

@@ -134,7 +134,7 @@ class SessionConnection:
                 elif message["kind"] == "chat":
                     if message["message_id"] not in self.chat_ids_in_log:
                         self.ws.send(render_chat_line(message["line"], self.locale))
-                else:
+                elif message.get("activity_kind") not in activities.UNLISTED:
                     panels_changed = True
             return panels_changed
         finally:

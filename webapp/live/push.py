@@ -29,7 +29,11 @@ def panel_context(support_session: SupportSession, viewer: Participant) -> dict:
         "viewer": viewer,
         "participants": participants,
         "online_ids": live.presence.connected_among([p.id for p in participants]),
-        "activities": activities.running(support_session.id),
+        "activities": [
+            activity
+            for activity in activities.running(support_session.id)
+            if activity.kind not in activities.UNLISTED
+        ],
     }
 
 
