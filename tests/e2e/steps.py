@@ -33,4 +33,4 @@ DECODED = """([kind, owner]) => {
 
 def wait_decoded(page, kind: str, owner: int) -> None:
     """Until the page shows `owner`'s `kind` (a share, a camera) with frames."""
-    page.wait_for_function(DECODED, arg=[kind, owner], timeout=25000)
+    page.wait_for_function(DECODED, arg=[kind, owner], timeout=15000)

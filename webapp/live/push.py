@@ -34,7 +34,6 @@ def panel_context(support_session: SupportSession, viewer: Participant) -> dict:
             for activity in activities.running(support_session.id)
             if activity.kind not in activities.UNLISTED
         ],
-        "newest_activity_id": activities.newest_id(support_session.id),
     }
 
 

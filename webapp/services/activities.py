@@ -166,19 +166,6 @@ def running(support_session_id: int) -> list[Activity]:
     )
 
 
-def newest_id(support_session_id: int) -> int:
-    """The newest activity row of the session, running or not: a page that
-    started activity N and sees a panel this new, without N, knows N ended."""
-    return (
-        db.session.scalar(
-            sa.select(sa.func.max(Activity.id)).where(
-                Activity.support_session_id == support_session_id
-            )
-        )
-        or 0
-    )
-
-
 def report_microphone(participant: Participant, has_microphone: bool) -> None:
     """A page tells whether its browser has a microphone (R5.5)."""
     if participant.has_microphone != has_microphone:

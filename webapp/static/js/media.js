@@ -36,7 +36,7 @@ class Media {
     this.text = section.dataset;
     this.iceServers = JSON.parse(section.dataset.iceServers || "[]");
     this.socket = null;
-    this.local = new Map(); // kind -> {activityId, stream}
+    this.local = new Map(); // kind -> {activityId, stream, seen}
     this.starting = new Set(); // kinds asked for and not answered yet
     this.orphansEnded = new Set(); // activity ids this page already ended
     this.peers = new Map(); // "participant/page" -> Peer
@@ -171,7 +171,7 @@ class Media {
     }
     this.say("");
     noteStarted(answer.id);
-    this.local.set(kind, { activityId: answer.id, stream });
+    this.local.set(kind, { activityId: answer.id, stream, seen: false });
     // The browser's own "Stop sharing" bar ends the track.
     stream.getTracks().forEach((track) => track.addEventListener("ended", () => this.stop(kind, true)));
     this.stage.showLocal(kind, stream, this.text.labelYou);
@@ -213,12 +213,11 @@ class Media {
   follow() {
     const running = this.running();
     const ids = new Set(running.map((activity) => activity.id));
-    // A panel as new as this page's activity that does not list it means the
-    // server ended it (a switch of customer, a transfer). Panels are
-    // coalesced, so one may never have listed it at all.
-    const newest = Number(document.getElementById("activities")?.dataset.newest || 0);
+    // Stopped only once the panel had shown it: a push may trail the answer
+    // that started it.
     this.local.forEach((entry, kind) => {
-      if (!ids.has(entry.activityId) && newest >= entry.activityId) {
+      if (ids.has(entry.activityId)) entry.seen = true;
+      else if (entry.seen) {
         this.stop(kind, false);
         this.say(this.text.msgEnded);
       }

@@ -7,7 +7,7 @@ import { noteStarted } from "./started.js";
 export class Recorder {
   constructor(media) {
     this.media = media;
-    this.current = null; // {activityId, recorder, chunks, key}
+    this.current = null; // {activityId, recorder, chunks, key, seen}
   }
 
   get active() {
@@ -38,7 +38,7 @@ export class Recorder {
     const tracks = [...source.stream.getVideoTracks(), ...this.media.stage.audioTracks().slice(0, 1)];
     noteStarted(answer.id);
     const recorder = new MediaRecorder(new MediaStream(tracks), { mimeType: "video/webm" });
-    const current = { activityId: answer.id, recorder, chunks: [], key: source.key };
+    const current = { activityId: answer.id, recorder, chunks: [], key: source.key, seen: false };
     recorder.ondataavailable = (event) => event.data.size && current.chunks.push(event.data);
     recorder.onstop = () => this.upload(current);
     recorder.start(1000);
@@ -62,9 +62,8 @@ export class Recorder {
   follow(runningIds) {
     const current = this.current;
     if (!current || current.recorder.state !== "recording") return;
-    const newest = Number(document.getElementById("activities")?.dataset.newest || 0);
-    const ended = !runningIds.has(current.activityId) && newest >= current.activityId;
-    if (ended || !this.media.stage.has(current.key)) {
+    if (runningIds.has(current.activityId)) current.seen = true;
+    if ((current.seen && !runningIds.has(current.activityId)) || !this.media.stage.has(current.key)) {
       current.recorder.stop();
     }
   }
