@@ -34,3 +34,23 @@ DECODED = """([kind, owner]) => {
 def wait_decoded(page, kind: str, owner: int) -> None:
     """Until the page shows `owner`'s `kind` (a share, a camera) with frames."""
     page.wait_for_function(DECODED, arg=[kind, owner], timeout=15000)
+
+
+def me(page) -> int:
+    """The participant id of the page's own seat."""
+    return int(page.locator("#session-live").get_attribute("data-me"))
+
+
+def rep_with_two_customers(live_server, new_page):
+    """Rut starts a session; Kim (on a phone) and Ola join it by number."""
+    from tests.e2e.test_core_flow import make_rut
+
+    base = live_server.base_url
+    make_rut(live_server)
+    rep = new_page()
+    number = log_in_and_start(rep, base)
+    kim = new_page(width=390, height=844)
+    join_by_number(kim, base, number, "Kim")
+    ola = new_page()
+    join_by_number(ola, base, number, "Ola")
+    return rep, kim, ola

@@ -4,7 +4,7 @@ back, and every page's controls follow at once (R4.1-R4.2, R5.1-R5.6)."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start, wait_decoded
+from tests.e2e.steps import join_by_number, log_in_and_start, me, wait_decoded
 from tests.e2e.test_core_flow import make_rut
 from webapp.extensions import db
 from webapp.services.users import create_user
@@ -71,7 +71,7 @@ def test_assist_transfer_control_and_hand_back(live_server, new_page):
 
     # R4.2: the assistant watches the share; voice is no control function.
     kim.locator("#media-controls").get_by_role("button", name="Skrivbordsdelning").click()
-    kim_id = int(kim.locator("#session-live").get_attribute("data-me"))
+    kim_id = me(kim)
     wait_decoded(helge, "desktop_sharing", kim_id)
     expect(helge.locator("#media-controls [data-media]")).to_have_count(1)
     rut.locator("#media-controls").get_by_role("button", name="Röstsamtal").click()

@@ -6,7 +6,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start, wait_decoded
+from tests.e2e.steps import (
+    join_by_number,
+    log_in_and_start,
+    me,
+    rep_with_two_customers,
+    wait_decoded,
+)
 from tests.e2e.test_core_flow import make_rut
 
 FRAMES_DECODED = """async () => {
@@ -22,10 +28,6 @@ FRAMES_DECODED = """async () => {
 }"""
 
 
-def me(page) -> int:
-    return int(page.locator("#session-live").get_attribute("data-me"))
-
-
 def activities_of(page):
     return page.locator("#activities")
 
@@ -37,13 +39,7 @@ def press(page, name):
 @pytest.mark.e2e
 def test_a_customer_shares_and_everyone_sees_it_and_the_rep_records(live_server, new_page):
     base = live_server.base_url
-    make_rut(live_server)
-    rep = new_page()
-    number = log_in_and_start(rep, base)
-    kim = new_page(width=390, height=844)
-    join_by_number(kim, base, number, "Kim")
-    ola = new_page()
-    join_by_number(ola, base, number, "Ola")
+    rep, kim, ola = rep_with_two_customers(live_server, new_page)
     kim_id = me(kim)
 
     press(kim, "Skrivbordsdelning")
@@ -139,14 +135,7 @@ def test_denied_media_gets_a_clear_message_and_the_session_goes_on(live_server, 
 
 @pytest.mark.e2e
 def test_files_both_ways_and_to_one_customer_only(live_server, new_page):
-    base = live_server.base_url
-    make_rut(live_server)
-    rep = new_page()
-    number = log_in_and_start(rep, base)
-    kim = new_page(width=390, height=844)
-    join_by_number(kim, base, number, "Kim")
-    ola = new_page()
-    join_by_number(ola, base, number, "Ola")
+    rep, kim, ola = rep_with_two_customers(live_server, new_page)
     # The To list follows the participants live: Ola arrived after the pages loaded.
     expect(rep.get_by_label("Till").locator("option")).to_have_text(["Alla", "Kim", "Ola"])
 

@@ -4,12 +4,14 @@ every page; the Flersessionsfönster gives each customer a tab of its own."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start, wait_decoded
+from tests.e2e.steps import (
+    join_by_number,
+    log_in_and_start,
+    me,
+    rep_with_two_customers,
+    wait_decoded,
+)
 from tests.e2e.test_core_flow import make_rut
-
-
-def me(page) -> int:
-    return int(page.locator("#session-live").get_attribute("data-me"))
 
 
 def helped_row(page):
@@ -23,14 +25,7 @@ def helped_row(page):
     "listed on the sharer's page, which then keeps sending; fails about 1 run in 4",
 )
 def test_switching_the_helped_customer_ends_the_share_everywhere(live_server, new_page):
-    base = live_server.base_url
-    make_rut(live_server)
-    rep = new_page()
-    number = log_in_and_start(rep, base)
-    kim = new_page(width=390, height=844)
-    join_by_number(kim, base, number, "Kim")
-    ola = new_page()
-    join_by_number(ola, base, number, "Ola")
+    rep, kim, ola = rep_with_two_customers(live_server, new_page)
     for page in (rep, kim, ola):
         expect(helped_row(page)).to_contain_text("Kim")
     # Only the controller chooses.
