@@ -73,9 +73,7 @@ def hold_seat_for(support_session: SupportSession) -> None:
     if controller is None or controller.user is None:
         return  # waiting in a WebACD queue: the agent who accepts is checked then
     rep = controller.user
-    _lock(rep)
-    if customers_helped_by(rep) >= cap_of(rep):
-        db.session.rollback()
+    if _at_cap(rep):
         raise ServiceError(
             _l(
                 "The support representative is helping as many customers as they can "
@@ -145,9 +143,7 @@ def start_window_session(rep: User) -> SupportSession:
 
     if not may_multi_session(rep):
         raise ServiceError(_l("You may not run several sessions at once."), 403)
-    _lock(rep)
-    if customers_helped_by(rep) >= cap_of(rep):
-        db.session.rollback()
+    if _at_cap(rep):
         raise ServiceError(
             _l(
                 "You are helping as many customers as you may at once (%(cap)d). "
@@ -180,6 +176,16 @@ def close_tab(rep: User, support_session: SupportSession) -> None:
     events.record(support_session, "tab_closed", None, user_id=rep.id)
     events.notify_user(rep.id, "tab_closed", support_session_id=support_session.id)
     db.session.commit()
+
+
+def _at_cap(rep: User) -> bool:
+    """Whether the rep already helps as many customers as it may; locks the
+    rep first, and on True rolls back so the caller can refuse cleanly."""
+    _lock(rep)
+    if customers_helped_by(rep) >= cap_of(rep):
+        db.session.rollback()
+        return True
+    return False
 
 
 def _lock(rep: User) -> None:
