@@ -238,9 +238,22 @@ class SessionMachine(RuleBasedStateMachine):
         ]
         for aid in ended:
             self.acts[aid].reason = reason
+        ended += self.stop_idle_recordings(ended)
         if ended:
             self.events["activities_ended"] += 1
         return ended
+
+    def stop_idle_recordings(self, ended: list[int]) -> list[int]:
+        """A recording stops with the last share or video it could record."""
+        still = self.running()
+        if not any(self.acts[aid].kind in RECORDABLE for aid in ended) or any(
+            act.kind in RECORDABLE for act in still.values()
+        ):
+            return []
+        idle = [aid for aid, act in still.items() if act.kind == "recording"]
+        for aid in idle:
+            self.acts[aid].reason = "nothing_to_record"
+        return idle
 
     def close(self, reason: str) -> None:
         self.ended = True
@@ -544,6 +557,7 @@ class SessionMachine(RuleBasedStateMachine):
             return self.unchanged("already ended", action)
         self.succeeds("stop activity", action, bumps_version=False)
         act.reason = "stopped"
+        self.stop_idle_recordings([activity_id])
         self.events["activities_ended"] += 1
         return None
 

@@ -207,6 +207,11 @@ def leave(participant: Participant) -> None:
             409,
         )
     events.bump_version(support_session)
+    # The checks above read rows loaded before the compare-and-set; a
+    # transfer to this participant may have committed in between.
+    db.session.refresh(participant)
+    if participant.left_at is not None or participant.is_controller:
+        raise events.changed_meanwhile()
     participant.left_at = utcnow()
     participant.left_reason = "left"
     if support_session.helped_participant_id == participant.id:
@@ -314,6 +319,14 @@ def transfer_control(actor: Participant, to_participant: Participant) -> None:
         )
     customers.check_room_for(to_participant.user, support_session)
     events.bump_version(support_session)
+    # The assistant was loaded before the compare-and-set; it may have left
+    # since, and a controller who has left would strand the session.
+    db.session.refresh(to_participant)
+    if to_participant.left_at is not None or to_participant.role != ParticipantRole.ASSISTANT:
+        db.session.rollback()
+        raise ServiceError(
+            _l("Choose a support representative who is taking part as an assistant."), 400
+        )
     support_session.controller = to_participant
     to_participant.role = ParticipantRole.REP
     actor.role = ParticipantRole.ASSISTANT
