@@ -1,6 +1,7 @@
 """A live server in a thread (same process: services a test calls publish on
 the bus the sockets hear), a real SMTP server on loopback, and Chromium."""
 
+import json
 import os
 import socket
 import subprocess
@@ -114,9 +115,30 @@ def browser():
         browser.close()
 
 
+# What a failed test leaves in test-artifacts/ besides screenshots: each
+# page's WebRTC connections and media tiles, since a share that never
+# decodes shows nothing on a screenshot.
+MEDIA_STATE = """() => {
+  const media = window.supportcenterMedia;
+  if (!media) return null;
+  return {
+    me: media.me,
+    page: media.page,
+    local: Array.from(media.local.entries(), ([kind, entry]) => [kind, entry.activityId]),
+    peers: Array.from(media.peers.entries(), ([key, peer]) => [
+      key, peer.pc.connectionState, peer.pc.iceConnectionState, peer.pc.signalingState,
+    ]),
+    tiles: Array.from(document.querySelectorAll("#media-stage [data-key] > :first-child"),
+      (media) => [media.parentElement.dataset.key, media.readyState, media.videoWidth || 0]),
+    panel: document.getElementById("activities")?.outerHTML.replace(/\\s+/g, " "),
+  };
+}"""
+
+
 @pytest.fixture
 def new_page(browser, request):
     contexts = []
+    consoles = []
 
     def open_page(width: int = 1280, height: int = 860):
         context = browser.new_context(
@@ -125,18 +147,32 @@ def new_page(browser, request):
         context.set_default_timeout(8000)
         contexts.append(context)
         page = context.new_page()
-        if os.environ.get("DEBUG_CONSOLE"):  # to see the pages' scripts while debugging
-            label = f"page{len(contexts)}"
-            page.on("console", lambda message: print(f"[{label}] {message.type}: {message.text}"))
+        lines = []
+        consoles.append(lines)
+        label = f"page{len(contexts)}"
+
+        def heard(message):
+            lines.append(f"{message.type}: {message.text}")
+            if os.environ.get("DEBUG_CONSOLE"):  # to watch the pages' scripts live
+                print(f"[{label}] {message.type}: {message.text}")
+
+        page.on("console", heard)
         return page
 
     yield open_page
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
         ARTIFACTS.mkdir(exist_ok=True)
-        for index, context in enumerate(contexts):
+        for index, (context, lines) in enumerate(zip(contexts, consoles, strict=True)):
+            stem = ARTIFACTS / f"{request.node.name}-{index}"
+            report = ["console:", *lines]
             for page_index, page in enumerate(context.pages):
-                page.screenshot(path=ARTIFACTS / f"{request.node.name}-{index}-{page_index}.png")
+                page.screenshot(path=f"{stem}-{page_index}.png")
+                try:
+                    report += ["media:", json.dumps(page.evaluate(MEDIA_STATE), indent=1)]
+                except Exception as error:  # a crashed or closed page says so instead
+                    report += [f"media: {error}"]
+            Path(f"{stem}.log").write_text("\n".join(report))
     for context in contexts:
         context.close()
 
