@@ -6,7 +6,7 @@ import pytest
 from tests.factories import make_customer, make_rep, make_support_session
 from webapp.extensions import db
 from webapp.models import Activity
-from webapp.services import activities, chat, sessions
+from webapp.services import activities, chat, customers, sessions
 from webapp.services.errors import ServiceError
 
 
@@ -151,3 +151,18 @@ def test_an_unknown_participant_gone_ends_nobodys_media(escalated):
     share = activities.start_activity(kim, "desktop_sharing")
     assert not sessions.participant_gone(support_session.id, 999_999)
     assert share.is_running
+
+
+def test_the_panel_mark_tells_a_page_that_its_share_ended_unseen(escalated):
+    """R3.2 / #6: a share started and ended between two pushes is never listed;
+    the mark (newest listed row, running or not) still says it ended."""
+    support_session, rut, _helge, kim = escalated
+    assert activities.listed(support_session.id) == (0, [])
+    share = activities.start_activity(kim, "desktop_sharing")
+    video = activities.start_activity(rut, "video")
+    assert activities.listed(support_session.id) == (video.id, [share, video])
+    customers.select_customer(rut, make_customer(support_session, "Ola"))
+    chat.post_message(rut, "Nu hjälper jag Ola")  # chat is not listed and moves no mark
+    mark, running = activities.listed(support_session.id)
+    assert (mark, running) == (video.id, [video])
+    assert share.id <= mark and share not in running

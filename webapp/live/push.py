@@ -24,16 +24,14 @@ _CHAT_CACHE_SIZE = 2048
 def panel_context(support_session: SupportSession, viewer: Participant) -> dict:
     live = current_app.extensions["live"]
     participants = support_session.present_participants()
+    activity_mark, running = activities.listed(support_session.id)
     return {
         "support_session": support_session,
         "viewer": viewer,
         "participants": participants,
         "online_ids": live.presence.connected_among([p.id for p in participants]),
-        "activities": [
-            activity
-            for activity in activities.running(support_session.id)
-            if activity.kind not in activities.UNLISTED
-        ],
+        "activities": running,
+        "activity_mark": activity_mark,
     }
 
 

@@ -166,6 +166,27 @@ def running(support_session_id: int) -> list[Activity]:
     )
 
 
+def listed(support_session_id: int) -> tuple[int, list[Activity]]:
+    """What the activities panel shows, and its mark: the newest listed row of
+    the session, running or not. A page that started row N and sees a panel
+    whose mark is N or more without N knows the server ended it, even when
+    coalesced pushes never showed N running. One statement, so the mark and
+    the rows are one snapshot; listed rows are started one at a time per
+    session (`start_activity` locks), so their ids follow commit order."""
+    listed_kinds = sa.and_(
+        Activity.support_session_id == support_session_id, Activity.kind.not_in(UNLISTED)
+    )
+    mark = sa.select(sa.func.coalesce(sa.func.max(Activity.id), 0).label("id")).where(listed_kinds)
+    mark = mark.subquery()
+    rows = db.session.execute(
+        sa.select(mark.c.id, Activity)
+        .select_from(mark)
+        .outerjoin(Activity, sa.and_(listed_kinds, Activity.ended_at.is_(None)))
+        .order_by(Activity.id)
+    ).all()
+    return rows[0][0], [activity for _, activity in rows if activity is not None]
+
+
 def report_microphone(participant: Participant, has_microphone: bool) -> None:
     """A page tells whether its browser has a microphone (R5.5)."""
     if participant.has_microphone != has_microphone:

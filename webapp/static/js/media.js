@@ -36,7 +36,7 @@ class Media {
     this.text = section.dataset;
     this.iceServers = JSON.parse(section.dataset.iceServers || "[]");
     this.socket = null;
-    this.local = new Map(); // kind -> {activityId, stream, seen}
+    this.local = new Map(); // kind -> {activityId, stream}
     this.starting = new Set(); // kinds asked for and not answered yet
     this.orphansEnded = new Set(); // activity ids this page already ended
     this.peers = new Map(); // "participant/page" -> Peer
@@ -171,7 +171,7 @@ class Media {
     }
     this.say("");
     noteStarted(answer.id);
-    this.local.set(kind, { activityId: answer.id, stream, seen: false });
+    this.local.set(kind, { activityId: answer.id, stream });
     // The browser's own "Stop sharing" bar ends the track.
     stream.getTracks().forEach((track) => track.addEventListener("ended", () => this.stop(kind, true)));
     this.stage.showLocal(kind, stream, this.text.labelYou);
@@ -213,17 +213,19 @@ class Media {
   follow() {
     const running = this.running();
     const ids = new Set(running.map((activity) => activity.id));
-    // Stopped only once the panel had shown it: a push may trail the answer
-    // that started it.
+    // A push may trail the answer that started an activity, and pushes are
+    // coalesced, so a panel may never list it: it ended when a panel at
+    // least as new as the activity (its mark) leaves it out.
+    const mark = Number(document.getElementById("activities")?.dataset.mark || 0);
+    const ended = (activityId) => !ids.has(activityId) && mark >= activityId;
     this.local.forEach((entry, kind) => {
-      if (ids.has(entry.activityId)) entry.seen = true;
-      else if (entry.seen) {
+      if (ended(entry.activityId)) {
         this.stop(kind, false);
         this.say(this.text.msgEnded);
       }
     });
     this.stage.follow(running);
-    this.recorder.follow(ids);
+    this.recorder.follow(ended);
     this.endOrphans(running);
     this.dropLeavers();
     this.syncButtons();

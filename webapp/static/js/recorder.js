@@ -7,7 +7,7 @@ import { noteStarted } from "./started.js";
 export class Recorder {
   constructor(media) {
     this.media = media;
-    this.current = null; // {activityId, recorder, chunks, key, seen}
+    this.current = null; // {activityId, recorder, chunks, key}
   }
 
   get active() {
@@ -38,7 +38,7 @@ export class Recorder {
     const tracks = [...source.stream.getVideoTracks(), ...this.media.stage.audioTracks().slice(0, 1)];
     noteStarted(answer.id);
     const recorder = new MediaRecorder(new MediaStream(tracks), { mimeType: "video/webm" });
-    const current = { activityId: answer.id, recorder, chunks: [], key: source.key, seen: false };
+    const current = { activityId: answer.id, recorder, chunks: [], key: source.key };
     recorder.ondataavailable = (event) => event.data.size && current.chunks.push(event.data);
     recorder.onstop = () => this.upload(current);
     recorder.start(1000);
@@ -59,11 +59,10 @@ export class Recorder {
   }
 
   // Stops when the server ended the recording or what it records went away.
-  follow(runningIds) {
+  follow(ended) {
     const current = this.current;
     if (!current || current.recorder.state !== "recording") return;
-    if (runningIds.has(current.activityId)) current.seen = true;
-    if ((current.seen && !runningIds.has(current.activityId)) || !this.media.stage.has(current.key)) {
+    if (ended(current.activityId) || !this.media.stage.has(current.key)) {
       current.recorder.stop();
     }
   }
