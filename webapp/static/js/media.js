@@ -93,7 +93,10 @@ class Media {
   peer(id, page) {
     const key = keyOf(id, page);
     if (!this.peers.has(key)) {
-      const peer = new Peer(id, this.me, this.iceServers, {
+      // Exactly one side of each pair is polite: the higher participant id,
+      // or between two tabs of one participant, the higher page id.
+      const polite = id === this.me ? this.page > page : this.me > id;
+      const peer = new Peer(polite, this.iceServers, {
         signal: (signal) => this.signal(id, page, signal),
         track: (track, stream) => {
           this.stage.showRemote(key, id, track, stream, this.nameOf(id));

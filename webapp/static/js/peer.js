@@ -1,13 +1,14 @@
 // One RTCPeerConnection to one other page, with "perfect negotiation" (the
 // W3C pattern): either side may add or remove tracks at any time, and when
-// both offer at once the polite side (the higher participant id) yields.
+// both offer at once the polite side yields.
 export class Peer {
-  constructor(id, me, iceServers, { signal, track, failed }) {
+  constructor(polite, iceServers, { signal, track, failed }) {
     this.signal = signal;
     this.failed = failed;
-    this.polite = me > id;
+    this.polite = polite;
     this.makingOffer = false;
     this.ignoreOffer = false;
+    this.applyingAnswer = false;
     this.senders = new Map(); // kind -> [RTCRtpSender]
     this.pc = new RTCPeerConnection({ iceServers });
     this.pc.onnegotiationneeded = async () => {
@@ -44,10 +45,17 @@ export class Peer {
 
   async apply({ description, candidate }) {
     if (description) {
-      const collision = description.type === "offer" && (this.makingOffer || this.pc.signalingState !== "stable");
+      // An offer right behind the answer being applied is no collision.
+      const ready = !this.makingOffer && (this.pc.signalingState === "stable" || this.applyingAnswer);
+      const collision = description.type === "offer" && !ready;
       this.ignoreOffer = !this.polite && collision;
       if (this.ignoreOffer) return;
-      await this.pc.setRemoteDescription(description);
+      this.applyingAnswer = description.type === "answer";
+      try {
+        await this.pc.setRemoteDescription(description);
+      } finally {
+        this.applyingAnswer = false;
+      }
       if (description.type === "offer") {
         await this.pc.setLocalDescription();
         this.signal({ description: this.pc.localDescription.toJSON() });
