@@ -163,7 +163,19 @@ def test_the_recorder_stores_a_recording_only_staff_download(app, session_with_c
     download = rep_client.get(f"{url}/{stored_id}")
     assert download.data == b"webm" and "attachment" in download.headers["Content-Disposition"]
     assert customer_client.get(f"{url}/{stored_id}").status_code == 404
-    assert "recording-" in rep_client.get(f"/dashboard/{support_session.id}").text
+    # Named in the recorder's language (Swedish by default, R8).
+    assert (
+        f"inspelning-{support_session.number}-"
+        in rep_client.get(f"/dashboard/{support_session.id}").text
+    )
+    switch_language(rep_client, "en")
+    again = activities.start_activity(rep_seat, ActivityKind.RECORDING)
+    blob = {"recording": (io.BytesIO(b"webm"), "blob"), "activity_id": str(again.id)}
+    assert rep_client.post(url, data=blob).status_code == 201
+    assert (
+        f"recording-{support_session.number}-"
+        in rep_client.get(f"/dashboard/{support_session.id}").text
+    )
     sessions.end_session(rep_seat)
     assert rep_client.get(f"{url}/{stored_id}").data == b"webm"  # the staff keep it
 

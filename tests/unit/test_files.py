@@ -129,7 +129,8 @@ def test_a_recording_is_kept_for_staff_and_ends_its_activity(app):
     kim = make_customer(support_session)
     recording = start_recording(rep_seat)
     stored = files.store_recording(rep_seat, upload(b"webm", "blob"), recording.id)
-    assert stored.original_name.startswith(f"recording-{support_session.number}-")
+    # Named in the recorder's language: Swedish unless the rep chose English.
+    assert stored.original_name.startswith(f"inspelning-{support_session.number}-")
     assert stored.original_name.endswith(".webm") and stored.purpose == "recording"
     db.session.refresh(recording)
     assert recording.end_reason == activities.EndReason.COMPLETED

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from werkzeug.datastructures import FileStorage
 
 from webapp.extensions import db
@@ -86,7 +87,9 @@ def store_recording(owner: Participant, upload: FileStorage, activity_id: int) -
     if _recording_of(activity.id) is not None:
         raise ServiceError(_l("This recording has already been stored."), 409)
     support_session = owner.support_session
-    name = f"recording-{support_session.number}-{activity.started_at:%Y%m%d-%H%M%S}.webm"
+    # In the recorder's language, as the rest of what they see.
+    stem = pgettext("file name", "recording")
+    name = f"{stem}-{support_session.number}-{activity.started_at:%Y%m%d-%H%M%S}.webm"
     stored_name, path, size = _store(upload, support_session.id, FilePurpose.RECORDING)
     try:
         recording = _add_row(owner, FilePurpose.RECORDING, name, stored_name, upload, size)
