@@ -289,24 +289,6 @@ def test_a_waiting_session_everyone_left_ends_and_its_offer_goes(app):
     assert offers_of(agent) == []
 
 
-def test_a_waiting_customer_whose_page_stays_closed_leaves_the_queue(app):
-    """No agent is offered a customer who closed the page while waiting: after
-    the grace period the customer leaves, and the last one ends the session."""
-    agent = make_agent()
-    queue = queues.create_queue("Q", [agent.email])
-    support_session, seat = agent_session()
-    ola = make_customer(support_session, "Ola")
-    acd_transfer.transfer_to_queue(seat, queue.id, None)
-    kim = next(p for p in support_session.participants if p.name == "Kim Kund")
-    assert not sessions.participant_gone(support_session.id, kim.id)
-    assert kim.left_at is not None and ola.left_at is None
-    assert support_session.state == SessionState.QUEUED
-    assert len(offers_of(agent)) == 1
-    assert sessions.participant_gone(support_session.id, ola.id)
-    assert support_session.end_reason == "abandoned"
-    assert offers_of(agent) == []
-
-
 def test_accept_counts_the_waiting_customers_against_the_agents_cap(app):
     agent = make_agent(customer_cap=1)
     queue = queues.create_queue("Q", [agent.email])

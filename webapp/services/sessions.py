@@ -235,8 +235,7 @@ def end_session(actor: Participant, reason: str = EndReason.ENDED_BY_REP) -> Non
 def participant_gone(support_session_id: int, participant_id: int) -> bool:
     """Called by presence when a participant's grace period ran out: a gone
     controller ends the session (R1.5); anyone else's media stop, since the
-    page that held them is closed, and a customer who closed the page while
-    waiting for an agent leaves the queue. True when the session ended."""
+    page that held them is closed. True when the session ended."""
     support_session = db.session.get(SupportSession, support_session_id)
     if support_session is None or not support_session.is_open:
         return False
@@ -244,8 +243,6 @@ def participant_gone(support_session_id: int, participant_id: int) -> bool:
         gone = db.session.get(Participant, participant_id)
         if gone is None or gone.support_session_id != support_session_id:
             return False
-        if support_session.state == SessionState.QUEUED and not gone.is_staff:
-            return _left_the_queue(support_session, gone)
         activities.end_running(
             support_session,
             activities.EndReason.DISCONNECTED,
@@ -259,18 +256,6 @@ def participant_gone(support_session_id: int, participant_id: int) -> bool:
     except ServiceError:  # another process or request ended or changed it first
         return False
     return True
-
-
-def _left_the_queue(support_session: SupportSession, gone: Participant) -> bool:
-    """No agent should be offered a customer who is no longer there; the
-    last one to go ends the waiting session (`acd.after_seats_closed`)."""
-    try:
-        leave(gone)
-    except ServiceError:  # the session changed meanwhile (an agent accepted it)
-        db.session.rollback()
-        return False
-    db.session.refresh(support_session)
-    return not support_session.is_open
 
 
 def end_abandoned(support_session: SupportSession) -> None:
