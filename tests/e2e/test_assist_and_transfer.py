@@ -99,9 +99,13 @@ def test_assist_transfer_control_and_hand_back(live_server, new_page):
     expect(controls(rut).get_by_role("button", name="Avsluta session")).to_be_visible()
     expect(controls(helge).get_by_role("button", name="Avsluta session")).to_have_count(0)
     expect(kim.locator("#session-status")).to_contain_text("Rut Rep")
+    kim.locator("#media-controls").get_by_role("button", name="Röstsamtal").click()
+    expect(kim.locator("[data-media=voice]")).to_have_attribute("aria-pressed", "true")
 
     # The controller, with control back, ends the session for everyone.
     rut.on("dialog", lambda dialog: dialog.accept())
     controls(rut).get_by_role("button", name="Avsluta session").click()
     for page in (rut, helge, kim):
         expect(page.get_by_text("Sessionen har avslutats")).to_be_visible()
+    # Kim was in the call until the end; the ended page lets go of the microphone.
+    kim.wait_for_function("() => window.supportcenterMedia.local.size === 0")

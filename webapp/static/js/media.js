@@ -193,12 +193,15 @@ class Media {
     if (tellServer) await post(`${section.dataset.activitiesUrl}/${entry.activityId}/end`);
   }
 
+  // Both lines are gone from an ended session's page.
   say(message) {
-    document.getElementById("media-message").textContent = message || "";
+    const element = document.getElementById("media-message");
+    if (element) element.textContent = message || "";
   }
 
   status(message) {
     const element = document.getElementById("media-status");
+    if (!element) return;
     element.textContent = message || "";
     clearTimeout(this.statusTimer);
     this.statusTimer = setTimeout(() => { element.textContent = ""; }, STATUS_SHOWN_MS);
@@ -218,8 +221,10 @@ class Media {
     const ids = new Set(running.map((activity) => activity.id));
     // A push may trail the answer that started an activity, and pushes are
     // coalesced, so a panel may never list it: it ended when a panel at
-    // least as new as the activity (its mark) leaves it out.
-    const mark = Number(document.getElementById("activities")?.dataset.mark || 0);
+    // least as new as the activity (its mark) leaves it out. An ended
+    // session's page has no panel at all, and everything in it ended.
+    const panel = document.getElementById("activities");
+    const mark = panel ? Number(panel.dataset.mark) : Infinity;
     const ended = (activityId) => !ids.has(activityId) && mark >= activityId;
     this.local.forEach((entry, kind) => {
       if (ended(entry.activityId)) {
