@@ -69,16 +69,12 @@ def bump_version(support_session: SupportSession) -> None:
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        raise changed_meanwhile()
+        db.session.rollback()
+        raise ServiceError(
+            _l("Someone else changed this session at the same moment. Please try again."),
+            409,
+        )
     so.attributes.set_committed_value(support_session, "version", support_session.version + 1)
-
-
-def changed_meanwhile() -> ServiceError:
-    """Rolls back the loser of a race and says so; raise what it returns."""
-    db.session.rollback()
-    return ServiceError(
-        _l("Someone else changed this session at the same moment. Please try again."), 409
-    )
 
 
 def lock_open(support_session: SupportSession) -> None:

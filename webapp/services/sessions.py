@@ -207,11 +207,12 @@ def leave(participant: Participant) -> None:
             409,
         )
     events.bump_version(support_session)
-    # The checks above read rows loaded before the compare-and-set; a
-    # transfer to this participant may have committed in between.
+    # The compare-and-set vouches for the session row, not for this seat,
+    # which may have been read before it: the same seat may have left since.
     db.session.refresh(participant)
-    if participant.left_at is not None or participant.is_controller:
-        raise events.changed_meanwhile()
+    if participant.left_at is not None:
+        db.session.rollback()
+        return
     participant.left_at = utcnow()
     participant.left_reason = "left"
     if support_session.helped_participant_id == participant.id:
@@ -309,24 +310,18 @@ def transfer_control(actor: Participant, to_participant: Participant) -> None:
         raise ServiceError(_l("This support session has ended."), 410)
     if not actor.is_controller:
         raise ServiceError(_l("Only the representative in control can transfer control."), 403)
-    if (
-        to_participant.support_session_id != support_session.id
-        or to_participant.role != ParticipantRole.ASSISTANT
-        or to_participant.left_at is not None
-    ):
-        raise ServiceError(
-            _l("Choose a support representative who is taking part as an assistant."), 400
-        )
+    _require_present_assistant(support_session, to_participant)
     customers.check_room_for(to_participant.user, support_session)
     events.bump_version(support_session)
-    # The assistant was loaded before the compare-and-set; it may have left
-    # since, and a controller who has left would strand the session.
+    # The compare-and-set vouches for the session row, not for the assistant,
+    # which may have been read before it: a controller who has left since
+    # would strand the session (#7).
     db.session.refresh(to_participant)
-    if to_participant.left_at is not None or to_participant.role != ParticipantRole.ASSISTANT:
+    try:
+        _require_present_assistant(support_session, to_participant)
+    except ServiceError:
         db.session.rollback()
-        raise ServiceError(
-            _l("Choose a support representative who is taking part as an assistant."), 400
-        )
+        raise
     support_session.controller = to_participant
     to_participant.role = ParticipantRole.REP
     actor.role = ParticipantRole.ASSISTANT
@@ -338,6 +333,17 @@ def transfer_control(actor: Participant, to_participant: Participant) -> None:
         support_session, "control_transferred", actor, to_participant_id=to_participant.id
     )
     db.session.commit()
+
+
+def _require_present_assistant(support_session: SupportSession, seat: Participant) -> None:
+    if (
+        seat.support_session_id != support_session.id
+        or seat.role != ParticipantRole.ASSISTANT
+        or seat.left_at is not None
+    ):
+        raise ServiceError(
+            _l("Choose a support representative who is taking part as an assistant."), 400
+        )
 
 
 def assistants_of(support_session: SupportSession) -> list[Participant]:
