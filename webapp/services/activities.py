@@ -173,15 +173,18 @@ def listed(support_session_id: int) -> tuple[int, list[Activity]]:
     coalesced pushes never showed N running. One statement, so the mark and
     the rows are one snapshot; listed rows are started one at a time per
     session (`start_activity` locks), so their ids follow commit order."""
-    listed_kinds = sa.and_(
+    listed_of_session = sa.and_(
         Activity.support_session_id == support_session_id, Activity.kind.not_in(UNLISTED)
     )
-    mark = sa.select(sa.func.coalesce(sa.func.max(Activity.id), 0).label("id")).where(listed_kinds)
-    mark = mark.subquery()
+    newest_listed = (
+        sa.select(sa.func.coalesce(sa.func.max(Activity.id), 0).label("id"))
+        .where(listed_of_session)
+        .subquery()
+    )
     rows = db.session.execute(
-        sa.select(mark.c.id, Activity)
-        .select_from(mark)
-        .outerjoin(Activity, sa.and_(listed_kinds, Activity.ended_at.is_(None)))
+        sa.select(newest_listed.c.id, Activity)
+        .select_from(newest_listed)
+        .outerjoin(Activity, sa.and_(listed_of_session, Activity.ended_at.is_(None)))
         .order_by(Activity.id)
     ).all()
     return rows[0][0], [activity for _, activity in rows if activity is not None]
