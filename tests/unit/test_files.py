@@ -128,8 +128,7 @@ def test_a_recording_is_kept_for_staff_and_ends_its_activity(app):
     support_session, rep_seat = make_support_session()
     kim = make_customer(support_session)
     recording = start_recording(rep_seat)
-    stored = files.store_recording(rep_seat, upload(b"webm", "blob"), recording.id)
-    # Named in the recorder's language: Swedish unless the rep chose English.
+    stored = files.store_recording(rep_seat, upload(b"webm", "blob"), recording.id, "sv")
     assert stored.original_name.startswith(f"inspelning-{support_session.number}-")
     assert stored.original_name.endswith(".webm") and stored.purpose == "recording"
     db.session.refresh(recording)
@@ -139,7 +138,7 @@ def test_a_recording_is_kept_for_staff_and_ends_its_activity(app):
     with pytest.raises(ServiceError):
         files.open_for_download(kim, stored.id, "recording")
     with pytest.raises(ServiceError):
-        files.store_recording(rep_seat, upload(), recording.id)  # only once
+        files.store_recording(rep_seat, upload(), recording.id, "sv")  # only once
 
 
 def test_only_the_owner_stores_a_recording_even_after_a_transfer(app):
@@ -150,10 +149,10 @@ def test_only_the_owner_stores_a_recording_even_after_a_transfer(app):
     sessions.transfer_control(rut, helge)  # ends the recording
     for someone_else in (helge, kim):
         with pytest.raises(ServiceError) as refused:
-            files.store_recording(someone_else, upload(), recording.id)
+            files.store_recording(someone_else, upload(), recording.id, "sv")
         assert refused.value.status == 403
     assert stored_files(app) == []
-    stored = files.store_recording(rut, upload(b"webm"), recording.id)
+    stored = files.store_recording(rut, upload(b"webm"), recording.id, "sv")
     db.session.refresh(recording)
     assert recording.end_reason == activities.EndReason.CONTROL_TRANSFERRED
     assert files.recordings(helge) == [stored]
@@ -166,7 +165,7 @@ def test_a_recording_must_be_a_recording_of_this_session(app):
     other_recording = start_recording(other_rep)
     for activity_id in (shared.activity_id, other_recording.id, 999_999):
         with pytest.raises(ServiceError) as refused:
-            files.store_recording(rep_seat, upload(), activity_id)
+            files.store_recording(rep_seat, upload(), activity_id, "sv")
         assert refused.value.status == 404
 
 

@@ -14,7 +14,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import format_decimal
+from flask_babel import format_decimal, get_locale
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp.blueprints.seats import keeper_of, viewer_of
@@ -100,7 +100,7 @@ def upload_recording(support_session_id: int):
             raise ServiceError(files.NOT_A_PARTICIPANT, 404)
         if recording is None or parse_id(activity_id) is None:
             raise ServiceError(files.NO_FILE, 400, field="recording")
-        stored = files.store_recording(viewer, recording, parse_id(activity_id))
+        stored = files.store_recording(viewer, recording, parse_id(activity_id), str(get_locale()))
     except ServiceError as refused:
         return _json_refusal(refused)
     return jsonify(id=stored.id), 201

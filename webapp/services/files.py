@@ -12,8 +12,8 @@ from pathlib import Path
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
+from flask_babel import force_locale, pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 from werkzeug.datastructures import FileStorage
 
 from webapp.extensions import db
@@ -71,7 +71,9 @@ def share_file(sender: Participant, upload: FileStorage, recipient_id: int | Non
     return shared
 
 
-def store_recording(owner: Participant, upload: FileStorage, activity_id: int) -> SessionFile:
+def store_recording(
+    owner: Participant, upload: FileStorage, activity_id: int, locale: str
+) -> SessionFile:
     """The page of the rep who recorded sends what it recorded, once. The
     activity may have ended already: a transfer of control ends it, yet what
     was recorded until then is still kept."""
@@ -87,8 +89,8 @@ def store_recording(owner: Participant, upload: FileStorage, activity_id: int) -
     if _recording_of(activity.id) is not None:
         raise ServiceError(_l("This recording has already been stored."), 409)
     support_session = owner.support_session
-    # In the recorder's language, as the rest of what they see.
-    stem = pgettext("file name", "recording")
+    with force_locale(locale):  # named in the recorder's language (R8)
+        stem = pgettext("file name", "recording")
     name = f"{stem}-{support_session.number}-{activity.started_at:%Y%m%d-%H%M%S}.webm"
     stored_name, path, size = _store(upload, support_session.id, FilePurpose.RECORDING)
     try:
