@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 PORT    ?= 5000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-postgres bench install install-dev translations browser lint serve clean
+.PHONY: run test test-postgres bench install install-dev translations catalogs browser lint serve clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -22,6 +22,12 @@ install-dev: $(VENV)/.installed-dev translations
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d webapp/translations
+
+# After adding or changing a string: then fill the new entries of both catalogs.
+catalogs: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -w 100 -o webapp/translations/messages.pot .
+	$(VENV)/bin/pybabel update -w 100 -i webapp/translations/messages.pot -d webapp/translations \
+	  --no-fuzzy-matching --ignore-obsolete
 
 # Serves on 127.0.0.1:$(PORT) on SQLite in instance/ (or DATABASE_URL), with demo data when empty.
 run: install

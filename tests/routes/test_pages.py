@@ -119,7 +119,9 @@ def test_customer_joins_by_number_and_sees_the_session(app, client):
     assert response.location == f"/join/session/{support_session.id}"
     page = client.get(response.location).text
     assert "Kim" in page and "Rut" in page and "Deltagare" in page
-    assert "Styr sessionen" in page
+    assert "Styr sessionen" in page and "Inget pågår just nu." in page
+    switch_language(client, "en")
+    assert "Nothing is running right now." in client.get(response.location).text
 
 
 @pytest.mark.parametrize(
