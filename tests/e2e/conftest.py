@@ -129,7 +129,7 @@ MEDIA_STATE = """() => {
       key, peer.pc.connectionState, peer.pc.iceConnectionState, peer.pc.signalingState,
     ]),
     tiles: Array.from(document.querySelectorAll("#media-stage [data-key] > :first-child"),
-      (media) => [media.parentElement.dataset.key, media.readyState, media.videoWidth || 0]),
+      (tile) => [tile.parentElement.dataset.key, tile.readyState, tile.videoWidth || 0]),
     panel: document.getElementById("activities")?.outerHTML.replace(/\\s+/g, " "),
   };
 }"""
@@ -169,9 +169,10 @@ def new_page(browser, request):
             for page_index, page in enumerate(context.pages):
                 page.screenshot(path=f"{stem}-{page_index}.png")
                 try:
-                    report += ["media:", json.dumps(page.evaluate(MEDIA_STATE), indent=1)]
+                    state = json.dumps(page.evaluate(MEDIA_STATE), indent=1)
                 except Exception as error:  # a crashed or closed page says so instead
-                    report += [f"media: {error}"]
+                    state = str(error)
+                report += [f"media of page {page_index}:", state]
             Path(f"{stem}.log").write_text("\n".join(report))
     for context in contexts:
         context.close()
