@@ -183,6 +183,23 @@ def test_admin_queue_page(client, login_as, setup):
     assert queue.members == []
 
 
+def test_admin_renames_a_queue_and_a_taken_or_empty_name_changes_nothing(client, login_as, setup):
+    _, _, queue, *_ = setup
+    login_as(make_rep("Alva Admin", role="admin"))
+    url = f"/admin/queues/{queue.id}/name"
+    response = client.post(url, data={"name": "  Andra   linjen "})
+    assert response.status_code == 302
+    assert "Kön heter nu Andra linjen." in client.get("/admin/queues/").text
+    client.post("/admin/queues/", data={"name": "Fakturor"})
+    for name, status, words in (("Fakturor", 409, "finns redan"), ("   ", 400, "namn")):
+        refused = client.post(url, data={"name": name})
+        assert refused.status_code == status and words in refused.text
+        db.session.refresh(queue)
+        assert queue.name == "Andra linjen"
+    assert client.post(url, data={"name": "Andra linjen"}).status_code == 302  # its own name
+    assert client.post("/admin/queues/999999/name", data={"name": "X"}).status_code == 404
+
+
 def test_admin_queue_page_is_for_admins(client, login_as):
     assert client.get("/admin/queues/").status_code == 302  # to the login
     login_as(make_rep(role="agent"))

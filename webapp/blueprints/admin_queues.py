@@ -52,6 +52,17 @@ def create():
     return redirect(url_for(".index"))
 
 
+@bp.post("/<int:queue_id>/name")
+def rename(queue_id: int):
+    queue = queues.get_queue(queue_id)
+    try:
+        queues.rename_queue(queue, request.form.get("name", ""))
+    except ServiceError as refused:
+        return _form_error(refused, f"rename-{queue_id}")
+    flash(_("The queue is now called %(name)s.", name=queue.name), "success")
+    return redirect(url_for(".index"))
+
+
 @bp.post("/<int:queue_id>/agents")
 def add_agent(queue_id: int):
     queue = queues.get_queue(queue_id)

@@ -13,6 +13,21 @@ CAPACITY_MAX = 20  # sessions at once an admin may give one agent
 
 
 def create_queue(name: str, agent_emails: list[str] = ()) -> Queue:
+    name = _free_name(name)
+    queue = Queue(name=name, members=[agent_by_email(email) for email in agent_emails])
+    db.session.add(queue)
+    db.session.commit()
+    return queue
+
+
+def rename_queue(queue: Queue, name: str) -> None:
+    """Waiting sessions and offers keep the queue; every page shows the new name."""
+    queue.name = _free_name(name, queue.id)
+    db.session.commit()
+
+
+def _free_name(name: str, queue_id: int | None = None) -> str:
+    """The name with its spaces tidied, if no other queue has it."""
     name = " ".join(name.split())
     if not name:
         raise ServiceError(_l("Please enter a name."), 400, field="name")
@@ -20,12 +35,10 @@ def create_queue(name: str, agent_emails: list[str] = ()) -> Queue:
         raise ServiceError(
             _l("A name can be at most %(max)d characters.", max=QUEUE_NAME_MAX), 400, field="name"
         )
-    if db.session.scalar(sa.select(Queue.id).where(Queue.name == name)) is not None:
+    holder = db.session.scalar(sa.select(Queue.id).where(Queue.name == name))
+    if holder is not None and holder != queue_id:
         raise ServiceError(_l("A queue with that name already exists."), 409, field="name")
-    queue = Queue(name=name, members=[agent_by_email(email) for email in agent_emails])
-    db.session.add(queue)
-    db.session.commit()
-    return queue
+    return name
 
 
 def agent_by_email(email: str) -> User:
