@@ -124,6 +124,15 @@ def test_customer_joins_by_number_and_sees_the_session(app, client):
     assert "Nothing is running right now." in client.get(response.location).text
 
 
+def test_a_customer_who_left_gets_the_left_page_not_a_dead_session_page(app, client):
+    support_session, _ = make_support_session(make_rep("Rut"))
+    page_url = join(client, support_session.grouped_number, "Kim").location
+    assert client.post(page_url + "/leave").location == "/join/left"
+    back = client.get(page_url)  # the browser's Back button
+    assert back.status_code == 302 and back.location == "/join/left"
+    assert "Du har lämnat sessionen." in client.get(back.location).text
+
+
 @pytest.mark.parametrize(
     "locale,text", [("sv", "Det finns ingen öppen"), ("en", "There is no open")]
 )

@@ -107,11 +107,11 @@ def customer_page(support_session_id: int):
             403,
         )
     support_session = seat.support_session
-    return render_template(
-        "join/customer.html",
-        **page_context(support_session, seat),
-        viewer_left=seat.left_at,
-    )
+    if seat.left_at is not None and support_session.is_open:
+        # Back after Lämna session: the seat is gone, and a live page
+        # without one would retry its socket for ever.
+        return redirect(url_for("join.left"))
+    return render_template("join/customer.html", **page_context(support_session, seat))
 
 
 @bp.post("/session/<int:support_session_id>/leave")
