@@ -182,3 +182,25 @@ def test_a_second_tab_of_the_rep_leaves_the_first_tabs_media_alone(live_server, 
     second.wait_for_timeout(2500)
     expect(activities_of(kim)).to_contain_text("Video")
     wait_decoded(kim, "video", me(rep))
+
+
+@pytest.mark.e2e
+def test_a_recording_running_when_the_rep_ends_the_session_is_kept(live_server, new_page):
+    base = live_server.base_url
+    make_rut(live_server)
+    rep = new_page()
+    number = log_in_and_start(rep, base)
+    kim = new_page()
+    join_by_number(kim, base, number, "Kim")
+    dashboard = rep.url
+    press(rep, "Video")
+    wait_decoded(kim, "video", me(rep))
+    press(rep, "Inspelning")
+    expect(kim.locator("#session-status .recording-on")).to_be_visible()
+    rep.wait_for_timeout(1500)
+
+    rep.on("dialog", lambda dialog: dialog.accept())
+    rep.get_by_role("button", name="Avsluta session").click()
+    expect(kim.get_by_text("Sessionen har avslutats")).to_be_visible()
+    rep.goto(dashboard + "/record")
+    expect(rep.get_by_role("link", name=f"inspelning-{number.replace(' ', '')}-")).to_be_visible()

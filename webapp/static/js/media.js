@@ -282,6 +282,17 @@ if (section && live) {
     }
     if (data.signal) media.received(data).catch((error) => console.warn("signal", error));
   });
+  // A request that takes the rep away from this page waits until a running
+  // recording is stored; the browser asks before a closing tab loses one.
+  document.addEventListener("htmx:confirm", (event) => {
+    if (!media.recorder.active || !event.detail.elt.closest("[data-leaves-page]")) return;
+    event.preventDefault();
+    if (event.detail.question && !window.confirm(event.detail.question)) return;
+    media.recorder.finish().then(() => event.detail.issueRequest(true));
+  });
+  window.addEventListener("beforeunload", (event) => {
+    if (media.recorder.active) event.preventDefault();
+  });
   document.addEventListener("htmx:wsAfterMessage", () => media.follow());
   setInterval(() => media.follow(), FOLLOW_EVERY_MS); // unlisted tiles go without an event too
   document.addEventListener("click", (event) => {

@@ -7,7 +7,7 @@ import { noteStarted } from "./started.js";
 export class Recorder {
   constructor(media) {
     this.media = media;
-    this.current = null; // {activityId, recorder, chunks, key}
+    this.current = null; // {activityId, recorder, chunks, key, stored}
   }
 
   get active() {
@@ -40,7 +40,9 @@ export class Recorder {
     const recorder = new MediaRecorder(new MediaStream(tracks), { mimeType: "video/webm" });
     const current = { activityId: answer.id, recorder, chunks: [], key: source.key };
     recorder.ondataavailable = (event) => event.data.size && current.chunks.push(event.data);
-    recorder.onstop = () => this.upload(current);
+    current.stored = new Promise((resolve) => {
+      recorder.onstop = () => this.upload(current).finally(resolve);
+    });
     recorder.start(1000);
     this.current = current;
     this.media.syncButtons();
@@ -56,6 +58,15 @@ export class Recorder {
     });
     this.media.status(answer.ok ? this.media.text.msgSaved : "");
     if (!answer.ok) this.media.say(answer.error || this.media.text.msgFailed);
+  }
+
+  // Stops and uploads, for a page about to go (the end of the session, a
+  // transfer to a queue): a recording left running would be lost with it.
+  async finish() {
+    const current = this.current;
+    if (!current) return;
+    if (current.recorder.state === "recording") current.recorder.stop();
+    await current.stored;
   }
 
   // Stops when the server ended the recording or what it records went away.
