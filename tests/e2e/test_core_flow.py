@@ -182,3 +182,27 @@ def test_reload_inside_the_grace_period_keeps_the_session(live_server, new_page)
     rep.get_by_role("button", name="Avsluta session").click()
     expect(rep).to_have_url(re.compile(r"/support/$"))
     expect(kim.get_by_role("heading", name="Sessionen har avslutats")).to_be_visible()
+
+
+@pytest.mark.e2e
+def test_an_ended_session_from_an_earlier_day_shows_its_date(live_server, new_page):
+    """Times show in the browser's zone; only today's go without a date."""
+    from datetime import datetime
+
+    from webapp.models import SupportSession
+
+    base = live_server.base_url
+    make_rut(live_server)
+    rep = new_page()
+    log_in_and_start(rep, base)
+    rep.on("dialog", lambda dialog: dialog.accept())
+    rep.get_by_role("button", name="Avsluta session").click()
+    expect(rep.get_by_role("region", name="Avslutade sessioner")).to_be_visible()
+    with live_server.app_context():
+        db.session.execute(db.update(SupportSession).values(ended_at=datetime(2026, 1, 15, 12, 0)))
+        db.session.commit()
+        db.session.remove()
+    rep.goto(base + "/support/")
+    ended = rep.get_by_role("region", name="Avslutade sessioner").locator("time")
+    expect(ended).to_contain_text("2026")
+    expect(ended).to_contain_text("jan")

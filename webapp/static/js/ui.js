@@ -136,9 +136,12 @@ function syncRecipients() {
 function localTimes(root) {
   withRoot(root, "time[datetime]").forEach((time) => {
     const when = new Date(time.getAttribute("datetime"));
-    if (!Number.isNaN(when.getTime())) {
-      time.textContent = when.toLocaleTimeString(document.documentElement.lang, { hour: "2-digit", minute: "2-digit" });
-    }
+    if (Number.isNaN(when.getTime())) return;
+    // Today's times need no date; an earlier day's would pass for today's.
+    const clock = { hour: "2-digit", minute: "2-digit" };
+    const today = when.toDateString() === new Date().toDateString();
+    const format = today ? clock : { ...clock, year: "numeric", month: "short", day: "numeric" };
+    time.textContent = when.toLocaleString(document.documentElement.lang, format);
   });
 }
 
