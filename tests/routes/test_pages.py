@@ -120,6 +120,7 @@ def test_customer_joins_by_number_and_sees_the_session(app, client):
     page = client.get(response.location).text
     assert "Kim" in page and "Rut" in page and "Deltagare" in page
     assert "Styr sessionen" in page and "Inget pågår just nu." in page
+    assert "Be om hjälp" not in page  # no links away from the session
     switch_language(client, "en")
     assert "Nothing is running right now." in client.get(response.location).text
 
