@@ -108,6 +108,8 @@ def test_transfer_to_a_queue_and_an_agent_accepts(webacd, new_page):
     expect(kim.locator("#session-status")).to_contain_text("Agnes Agent")
     expect(kim.locator("#session-status")).not_to_contain_text("Sessionen överförs")
     expect(kim.locator("#participants")).to_contain_text("Agnes Agent")
+    # Sara's confirmation has gone by itself by now; it does not linger for hours.
+    expect(sara.locator("#flash .alert")).to_have_count(0, timeout=10000)
 
 
 @pytest.mark.e2e
