@@ -185,12 +185,12 @@ function markMe() {
   row.querySelector(".participant-name")?.append(marker);
 }
 
-// A notice has said its piece after a few seconds; left standing on a
+// A notice in the flash region has said its piece after a few seconds; left on a
 // page that lives for hours it turns stale ("X is in control" after the end).
 // Errors stay until the next message.
 const NOTICE_SHOWN_MS = 8000;
 function retireNotices(root) {
-  withRoot(root, ".alert:not(.alert-error)").forEach((alert) => setTimeout(() => alert.remove(), NOTICE_SHOWN_MS));
+  withRoot(root, "#flash .alert:not(.alert-error)").forEach((alert) => setTimeout(() => alert.remove(), NOTICE_SHOWN_MS));
 }
 
 function init(root) {
