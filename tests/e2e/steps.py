@@ -41,16 +41,22 @@ def me(page) -> int:
     return int(page.locator("#session-live").get_attribute("data-me"))
 
 
-def rep_with_two_customers(live_server, new_page):
-    """Rut starts a session; Kim (on a phone) and Ola join it by number."""
+def rep_with_a_customer(live_server, new_page, **kim_viewport):
+    """Rut starts a session and Kim joins it by number; returns (rep, kim, number)."""
     from tests.e2e.test_core_flow import make_rut
 
     base = live_server.base_url
     make_rut(live_server)
     rep = new_page()
     number = log_in_and_start(rep, base)
-    kim = new_page(width=390, height=844)
+    kim = new_page(**kim_viewport)
     join_by_number(kim, base, number, "Kim")
+    return rep, kim, number
+
+
+def rep_with_two_customers(live_server, new_page):
+    """Rut starts a session; Kim (on a phone) and Ola join it by number."""
+    rep, kim, number = rep_with_a_customer(live_server, new_page, width=390, height=844)
     ola = new_page()
-    join_by_number(ola, base, number, "Ola")
+    join_by_number(ola, live_server.base_url, number, "Ola")
     return rep, kim, ola

@@ -4,8 +4,7 @@ long line is refused to its writer alone."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start
-from tests.e2e.test_core_flow import make_rut
+from tests.e2e.steps import rep_with_a_customer
 
 
 def chat_of(page):
@@ -19,12 +18,7 @@ def say(page, text):
 
 @pytest.mark.e2e
 def test_chat_both_ways_escaped_and_kept(live_server, new_page):
-    base = live_server.base_url
-    make_rut(live_server)
-    rep = new_page()
-    number = log_in_and_start(rep, base)
-    kim = new_page(width=390, height=844)
-    join_by_number(kim, base, number, "Kim")
+    rep, kim, _number = rep_with_a_customer(live_server, new_page, width=390, height=844)
 
     say(kim, "Skärmen är svart <b>hjälp</b>")
     for page in (rep, kim):

@@ -10,6 +10,7 @@ from tests.e2e.steps import (
     join_by_number,
     log_in_and_start,
     me,
+    rep_with_a_customer,
     rep_with_two_customers,
     wait_decoded,
 )
@@ -83,12 +84,7 @@ def test_a_customer_shares_and_everyone_sees_it_and_the_rep_records(live_server,
 
 @pytest.mark.e2e
 def test_video_and_voice_between_rep_and_customer(live_server, new_page):
-    base = live_server.base_url
-    make_rut(live_server)
-    rep = new_page()
-    number = log_in_and_start(rep, base)
-    kim = new_page()
-    join_by_number(kim, base, number, "Kim")
+    rep, kim, _number = rep_with_a_customer(live_server, new_page)
 
     press(rep, "Video")
     wait_decoded(kim, "video", me(rep))
@@ -163,12 +159,7 @@ def test_files_both_ways_and_to_one_customer_only(live_server, new_page):
 
 @pytest.mark.e2e
 def test_a_second_tab_of_the_rep_leaves_the_first_tabs_media_alone(live_server, new_page):
-    base = live_server.base_url
-    make_rut(live_server)
-    rep = new_page()
-    number = log_in_and_start(rep, base)
-    kim = new_page()
-    join_by_number(kim, base, number, "Kim")
+    rep, kim, _number = rep_with_a_customer(live_server, new_page)
     press(rep, "Video")
     wait_decoded(kim, "video", me(rep))
 
@@ -186,12 +177,7 @@ def test_a_second_tab_of_the_rep_leaves_the_first_tabs_media_alone(live_server, 
 
 @pytest.mark.e2e
 def test_a_recording_running_when_the_rep_ends_the_session_is_kept(live_server, new_page):
-    base = live_server.base_url
-    make_rut(live_server)
-    rep = new_page()
-    number = log_in_and_start(rep, base)
-    kim = new_page()
-    join_by_number(kim, base, number, "Kim")
+    rep, kim, number = rep_with_a_customer(live_server, new_page)
     dashboard = rep.url
     press(rep, "Video")
     wait_decoded(kim, "video", me(rep))
