@@ -62,13 +62,7 @@ def start_activity(actor: Participant, kind: str) -> Activity:
     activity = Activity(support_session_id=support_session.id, kind=kind, participant=actor)
     db.session.add(activity)
     db.session.flush()
-    db.session.refresh(support_session)
-    db.session.refresh(actor)
-    try:
-        _check_may_start(actor, kind)
-    except ServiceError:
-        db.session.rollback()
-        raise
+    events.recheck(lambda: _check_may_start(actor, kind), support_session, actor)
     events.record(
         support_session, "activity_started", actor, activity_id=activity.id, activity_kind=kind
     )

@@ -4,6 +4,8 @@ Publishing from an `after_commit` hook means a subscriber never hears of a
 change that was rolled back, and every service gets it by calling `record`.
 """
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
@@ -75,6 +77,19 @@ def bump_version(support_session: SupportSession) -> None:
             409,
         )
     so.attributes.set_committed_value(support_session, "version", support_session.version + 1)
+
+
+def recheck(check: Callable[[], None], *rows) -> None:
+    """After a lock or a compare-and-set: reads `rows` afresh and runs the
+    same check again, since they may have been read before another writer
+    committed. A refusal now rolls back what the caller wrote meanwhile."""
+    for row in rows:
+        db.session.refresh(row)
+    try:
+        check()
+    except ServiceError:
+        db.session.rollback()
+        raise
 
 
 def lock_open(support_session: SupportSession) -> None:

@@ -316,12 +316,9 @@ def transfer_control(actor: Participant, to_participant: Participant) -> None:
     # The compare-and-set vouches for the session row, not for the assistant,
     # which may have been read before it: a controller who has left since
     # would strand the session (#7).
-    db.session.refresh(to_participant)
-    try:
-        _require_present_assistant(support_session, to_participant)
-    except ServiceError:
-        db.session.rollback()
-        raise
+    events.recheck(
+        lambda: _require_present_assistant(support_session, to_participant), to_participant
+    )
     support_session.controller = to_participant
     to_participant.role = ParticipantRole.REP
     actor.role = ParticipantRole.ASSISTANT
