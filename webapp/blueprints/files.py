@@ -94,13 +94,13 @@ def download(support_session_id: int, file_id: int):
 def upload_recording(support_session_id: int):
     viewer = keeper_of(support_session_id)
     recording = request.files.get("recording")
-    activity_id = request.form.get("activity_id", "")
+    activity_id = parse_id(request.form.get("activity_id"))
     try:
         if viewer is None:
             raise ServiceError(files.NOT_A_PARTICIPANT, 404)
-        if recording is None or parse_id(activity_id) is None:
+        if recording is None or activity_id is None:
             raise ServiceError(files.NO_FILE, 400, field="recording")
-        stored = files.store_recording(viewer, recording, parse_id(activity_id), str(get_locale()))
+        stored = files.store_recording(viewer, recording, activity_id, str(get_locale()))
     except ServiceError as refused:
         return _json_refusal(refused)
     return jsonify(id=stored.id), 201

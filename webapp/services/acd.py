@@ -198,7 +198,10 @@ def accept_offer(agent: User, offer_id: int) -> SupportSession:
         db.session.rollback()
         raise ServiceError(_l("Another agent has already accepted this session."), 409)
     db.session.refresh(support_session)
-    _check_customer_cap(agent, support_session)
+    # R3.5 holds for WebACD too: the waiting customers count against the agent
+    # who takes them (customers.hold_seat_for skips queued sessions). It takes
+    # the agent's seat lock, so two accepts count in turn.
+    customers.check_room_for(agent, support_session)
     seat = _take_control(support_session, agent)
     now = utcnow()
     offer.state, offer.decided_at = OfferState.ACCEPTED, now
@@ -211,13 +214,6 @@ def accept_offer(agent: User, offer_id: int) -> SupportSession:
     support_session.queued_at = None  # out of the queue: its end moves nobody up
     db.session.commit()
     return support_session
-
-
-def _check_customer_cap(agent: User, support_session: SupportSession) -> None:
-    """R3.5 holds for WebACD too: a queued session's customers count against
-    the agent who takes it (customers.hold_seat_for skips queued sessions)."""
-    claim_room(agent)  # the agent's seat lock, so two accepts count in turn
-    customers.check_room_for(agent, support_session)
 
 
 def withdraw(offer: Offer) -> None:

@@ -23,7 +23,6 @@ from webapp.services.invitations import clean_email
 from webapp.services.secrets_ import new_session_number
 
 MESSAGE_MAX = 345  # R6.3
-TRANSFERRED = acd.TRANSFERRED
 
 
 @dataclass
@@ -120,8 +119,8 @@ def _hand_over(actor: Participant, queue: Queue | None, message: str | None) -> 
     support_session.transfer_message = message
     support_session.queued_at = now
     support_session.controller = None
-    actor.left_at, actor.left_reason = now, TRANSFERRED
-    activities.end_running(support_session, TRANSFERRED)
+    actor.left_at, actor.left_reason = now, acd.TRANSFERRED
+    activities.end_running(support_session, acd.TRANSFERRED)
     events.record(
         support_session,
         "transferred_to_acd",
