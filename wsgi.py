@@ -1,3 +1,12 @@
-from webapp import create_app
+import sys
 
-app = create_app()
+from webapp import create_app
+from webapp.config import ConfigError
+
+try:
+    app = create_app()
+except ConfigError as error:
+    # One line for the operator. Status 3 is gunicorn's "worker failed to
+    # boot": it stops, instead of restarting workers that can never start.
+    print(f"Supportcenter will not start: {error}", file=sys.stderr)
+    sys.exit(3)

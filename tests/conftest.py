@@ -44,7 +44,7 @@ def app(tmp_path):
         yield app
         db.session.remove()
         db.drop_all()
-    app.extensions["live"].presence.stop()
+    app.extensions["live"].stop()
 
 
 @pytest.fixture

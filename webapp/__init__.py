@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp import live
 from webapp.config import Config
+from webapp.config import check as check_config
 from webapp.extensions import (
     babel,
     csrf,
@@ -36,6 +37,7 @@ def select_locale() -> str:
 def create_app(config: type | object = Config) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config)
+    check_config(app.config)
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("REDIS_URL") or "memory://")
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     hops = app.config.get("TRUSTED_PROXY_HOPS", 0)

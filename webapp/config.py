@@ -28,6 +28,9 @@ class Config:
         ),
     }
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Namespace of our Redis keys and channels; unset, an id kept in the
+    # database (webapp/live/namespace.py). Must differ between deployments.
+    REDIS_PREFIX = os.environ.get("REDIS_PREFIX") or None
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = _env_int("MAIL_PORT", 25)
@@ -68,6 +71,24 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SOCK_SERVER_OPTIONS = {"ping_interval": 20}
     WEBSOCKET_COMPRESSION = os.environ.get("WEBSOCKET_COMPRESSION", "").lower() in ("1", "true")
+
+
+class ConfigError(ValueError):
+    """A setting the app will not start with; the message says what to set."""
+
+
+# Characters that Redis glob patterns (PSUBSCRIBE, SCAN MATCH) treat specially:
+# a prefix holding one would make our pattern match other deployments' channels.
+REDIS_PATTERN_CHARACTERS = frozenset("*?[]\\")
+
+
+def check(config) -> None:
+    prefix = config.get("REDIS_PREFIX") or ""
+    if REDIS_PATTERN_CHARACTERS & set(prefix) or any(c.isspace() for c in prefix):
+        raise ConfigError(
+            f"REDIS_PREFIX {prefix!r} is not usable: use letters, digits, ':', '-' or '_', "
+            "without * ? [ ] \\ or spaces."
+        )
 
 
 class ProductionConfig(Config):

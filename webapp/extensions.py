@@ -1,5 +1,6 @@
 """Extensions made once, unbound, so that models and services import them freely."""
 
+from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -22,5 +23,15 @@ login_manager = LoginManager()
 mail = Mail()
 babel = Babel()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def rate_limit_key() -> str:
+    """The client's address, within this deployment's namespace: with Redis
+    the counters live beside every other deployment's on that server (#19)."""
+    namespace = current_app.extensions["live"].redis_namespace
+    address = get_remote_address()
+    return f"{namespace}/{address}" if namespace else address
+
+
+limiter = Limiter(key_func=rate_limit_key, default_limits=[])
 sock = Sock()

@@ -98,7 +98,7 @@ def live_server(tmp_path, smtp_inbox):
     app.inbox = inbox
     yield app
     server.shutdown()
-    app.extensions["live"].presence.stop()
+    app.extensions["live"].stop()
 
 
 @pytest.fixture(scope="session")
@@ -192,36 +192,57 @@ GRACE = 4
 
 
 @pytest.fixture
-def cluster_env():
+def make_cluster_env():
+    """Makes a deployment's environment: a fresh PostgreSQL database with the
+    schema from the migrations (as in production) and Rut, on a Redis
+    database number that the first call flushes."""
     import psycopg
     import redis
 
-    database = f"supportcenter_scale_{uuid.uuid4().hex[:8]}"
+    databases = []
     try:
         admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).flushdb()
-    except (psycopg.OperationalError, redis.RedisError) as error:
-        require_in_ci(f"PostgreSQL and Redis are needed: {error}")
-    admin.execute(f"CREATE DATABASE {database}")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{PG}/{database}",
-        "REDIS_URL": REDIS_URL,
-        "SECRET_KEY": "scale-out-test",
-        "PRESENCE_GRACE_SECONDS": str(GRACE),
-        "WORKERS": "1",
-    }
-    flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
-    # The schema comes from the migrations, as in production.
-    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run(
-        [*flask, "user", "create", "rut@example.com", "--name", "Rut Rep", "--role", "rep",
-         "--password", "password123"],
-        cwd=ROOT, env=env, check=True, capture_output=True,
-    )  # fmt: skip
-    yield env
-    admin.execute(f"DROP DATABASE {database} WITH (FORCE)")
+    except psycopg.OperationalError as error:
+        require_in_ci(f"PostgreSQL is needed: {error}")
+
+    def make(redis_url: str = REDIS_URL, **settings: str) -> dict[str, str]:
+        try:
+            if not databases:
+                redis.Redis.from_url(redis_url, socket_connect_timeout=1).flushdb()
+        except redis.RedisError as error:
+            require_in_ci(f"Redis is needed: {error}")
+        database = f"supportcenter_scale_{uuid.uuid4().hex[:8]}"
+        admin.execute(f"CREATE DATABASE {database}")
+        databases.append(database)
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"{PG}/{database}",
+            "REDIS_URL": redis_url,
+            "SECRET_KEY": "scale-out-test",
+            "PRESENCE_GRACE_SECONDS": str(GRACE),
+            "WORKERS": "1",
+            **settings,
+        }
+        flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
+        subprocess.run(
+            [*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+        subprocess.run(
+            [*flask, "user", "create", "rut@example.com", "--name", "Rut Rep", "--role", "rep",
+             "--password", "password123"],
+            cwd=ROOT, env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        return env
+
+    yield make
+    for database in databases:
+        admin.execute(f"DROP DATABASE {database} WITH (FORCE)")
     admin.close()
+
+
+@pytest.fixture
+def cluster_env(make_cluster_env):
+    return make_cluster_env()
 
 
 @pytest.fixture

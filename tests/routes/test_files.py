@@ -225,7 +225,7 @@ def test_the_limit_applies_before_the_csrf_check_reads_the_body(tmp_path):
         assert response.status_code == 400  # no token: refused as before
         db.session.remove()
         db.drop_all()
-    app.extensions["live"].presence.stop()
+    app.extensions["live"].stop()
 
 
 def test_uploads_are_rate_limited_per_address(app, client):

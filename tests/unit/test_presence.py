@@ -12,14 +12,15 @@ from webapp.live.presence import LocalPresence
 from webapp.live.redis_presence import RedisPresence
 
 GRACE = 0.6
+NAMESPACE = "test-presence"
 
 
 class Expiries:
     def __init__(self):
         self.calls = []
 
-    def __call__(self, support_session_id, participant_id):
-        self.calls.append((support_session_id, participant_id))
+    def __call__(self, deadline):
+        self.calls.append((deadline.support_session_id, deadline.participant_id))
 
 
 def wait_until(condition, seconds=3.0):
@@ -52,7 +53,7 @@ def make_presence(request):
             presence = LocalPresence(GRACE, expiries)
         else:
             request.getfixturevalue("redis_flushed")
-            presence = RedisPresence(REDIS_URL, GRACE, expiries)
+            presence = RedisPresence(REDIS_URL, NAMESPACE, GRACE, expiries)
         made.append(presence)
         return presence
 
@@ -92,8 +93,8 @@ def test_a_page_whose_socket_never_comes_expires(make_presence):
 
 def test_another_worker_keeps_the_participant_and_one_worker_expires(redis_flushed):
     first_calls, second_calls = Expiries(), Expiries()
-    first = RedisPresence(REDIS_URL, GRACE, first_calls)
-    second = RedisPresence(REDIS_URL, GRACE, second_calls)
+    first = RedisPresence(REDIS_URL, NAMESPACE, GRACE, first_calls)
+    second = RedisPresence(REDIS_URL, NAMESPACE, GRACE, second_calls)
     try:
         first.connect(7, 1, "on-first")
         first.disconnect(7, 1, "on-first")
@@ -113,8 +114,8 @@ def test_a_killed_workers_sockets_stop_counting(redis_flushed, monkeypatch):
     monkeypatch.setattr(redis_presence, "HEARTBEAT_TTL", 0.3)
     monkeypatch.setattr(redis_presence, "WATCH_SCAN_SECONDS", 0.1)
     expiries = Expiries()
-    survivor = RedisPresence(REDIS_URL, GRACE, expiries)
-    killed = RedisPresence(REDIS_URL, GRACE, Expiries())
+    survivor = RedisPresence(REDIS_URL, NAMESPACE, GRACE, expiries)
+    killed = RedisPresence(REDIS_URL, NAMESPACE, GRACE, Expiries())
     try:
         killed.connect(7, 1, uuid.uuid4().hex)
         killed.stop()  # never disconnects, never heartbeats again

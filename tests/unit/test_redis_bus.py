@@ -23,7 +23,7 @@ def redis_url():
 
 
 def test_an_event_published_in_one_worker_reaches_sockets_of_another(redis_url):
-    first_worker, second_worker = RedisBus(redis_url), RedisBus(redis_url)
+    first_worker, second_worker = RedisBus(redis_url, "test"), RedisBus(redis_url, "test")
     channel = uuid.uuid4().int % 10**9
     subscription = second_worker.subscribe(channel)
     other_channel = second_worker.subscribe(channel + 1)

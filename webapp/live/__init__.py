@@ -1,43 +1,83 @@
 """The realtime layer: bus, presence and per-viewer push (DESIGN.md "live")."""
 
+import threading
+from datetime import UTC, datetime
+
 from flask import Flask
 
 from webapp.live.bus import LocalBus
-from webapp.live.presence import LocalPresence, Presence
+from webapp.live.presence import Deadline, LocalPresence, Presence
 
 
 class Live:
     def __init__(self, app: Flask):
         self.app = app
-        redis_url = app.config.get("REDIS_URL")
-        grace = app.config["PRESENCE_GRACE_SECONDS"]
-        self.bus: LocalBus
-        self.presence: Presence
-        if redis_url:
-            from webapp.live.redis_bus import RedisBus
-            from webapp.live.redis_presence import RedisPresence
-
-            self.bus = RedisBus(redis_url)
-            self.presence = RedisPresence(redis_url, grace, self._participant_gone)
-        else:
-            self.bus = LocalBus()
-            self.presence = LocalPresence(grace, self._participant_gone)
+        self._redis_url = app.config.get("REDIS_URL")
+        self._grace = app.config["PRESENCE_GRACE_SECONDS"]
+        self._bus: LocalBus | None = None
+        self._presence: Presence | None = None
+        self._namespace: str | None = None
+        self._connect_lock = threading.Lock()
+        if not self._redis_url:
+            self._bus = LocalBus()
+            self._presence = LocalPresence(self._grace, self._participant_gone)
 
         from webapp.live.push import ChatLineCache, PanelCache
 
         self.panels = PanelCache()
         self.chat_lines = ChatLineCache()
 
+    @property
+    def bus(self) -> LocalBus:
+        if self._bus is None:
+            self._connect_redis()
+        return self._bus
+
+    @property
+    def presence(self) -> Presence:
+        if self._presence is None:
+            self._connect_redis()
+        return self._presence
+
+    @property
+    def redis_namespace(self) -> str | None:
+        """What our Redis keys start with; None when nothing is in Redis."""
+        if self._redis_url and self._namespace is None:
+            self._connect_redis()
+        return self._namespace
+
+    def _connect_redis(self) -> None:
+        """On first use, not at start: the namespace may live in a database
+        that `flask db upgrade` has yet to create."""
+        from webapp.live.namespace import redis_namespace
+        from webapp.live.redis_bus import RedisBus
+        from webapp.live.redis_presence import RedisPresence
+
+        with self._connect_lock:
+            if self._bus is not None:
+                return
+            namespace = redis_namespace(self.app)
+            self._presence = RedisPresence(
+                self._redis_url, namespace, self._grace, self._participant_gone
+            )
+            self._bus = RedisBus(self._redis_url, namespace)
+            self._namespace = namespace
+
     def publish(self, support_session_id: int, message: dict) -> None:
         self.bus.publish(support_session_id, message)
 
-    def _participant_gone(self, support_session_id: int, participant_id: int) -> None:
+    def stop(self) -> None:
+        if self._presence is not None:
+            self._presence.stop()
+
+    def _participant_gone(self, deadline: Deadline) -> None:
         from webapp.extensions import db
         from webapp.services.sessions import participant_gone
 
+        set_at = datetime.fromtimestamp(deadline.set_at, UTC).replace(tzinfo=None)
         with self.app.app_context():
             try:
-                participant_gone(support_session_id, participant_id)
+                participant_gone(deadline.support_session_id, deadline.participant_id, set_at)
             finally:
                 db.session.remove()
 

@@ -7,7 +7,7 @@ its controller has had no socket for PRESENCE_GRACE_SECONDS.
 
 `LocalPresence` keeps this in the process; `RedisPresence` (redis_presence.py)
 keeps it in Redis so a socket may come back on another worker or machine.
-Both share the reaper here: a thread that hands each overdue participant to
+Both share the reaper here: a thread that hands each overdue deadline to
 `on_expired` exactly once.
 """
 
@@ -16,13 +16,24 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.0  # how often a worker refreshes its sockets' presence
 
 
+class Deadline(NamedTuple):
+    """A grace period that ran out. It names the session and when it was set,
+    so the service can refuse one that outlived the seat it was set for
+    (a database recreated under surviving Redis keys, issue #19)."""
+
+    participant_id: int
+    support_session_id: int
+    set_at: float  # epoch seconds
+
+
 class Presence:
-    def __init__(self, grace_seconds: float, on_expired: Callable[[int, int], None]):
+    def __init__(self, grace_seconds: float, on_expired: Callable[[Deadline], None]):
         self.grace_seconds = grace_seconds
         self._on_expired = on_expired
         self._reaper: threading.Thread | None = None
@@ -48,8 +59,8 @@ class Presence:
     def is_connected(self, participant_id: int) -> bool:
         return participant_id in self.connected_among([participant_id])
 
-    def _take_due(self, now: float) -> list[tuple[int, int]]:
-        """Removes and returns (participant, session) pairs whose grace ran out."""
+    def _take_due(self, now: float) -> list[Deadline]:
+        """Removes and returns the deadlines whose grace ran out."""
         raise NotImplementedError
 
     # The reaper.
@@ -70,15 +81,15 @@ class Presence:
             except Exception:  # a storage hiccup must not stop the reaper
                 log.exception("presence reaper could not read deadlines")
                 continue
-            for participant_id, support_session_id in due:
+            for deadline in due:
                 try:
-                    self._on_expired(support_session_id, participant_id)
+                    self._on_expired(deadline)
                 except Exception:  # the reaper must outlive one bad session
-                    log.exception("ending session %s failed", support_session_id)
+                    log.exception("ending session %s failed", deadline.support_session_id)
 
 
 class LocalPresence(Presence):
-    def __init__(self, grace_seconds: float, on_expired: Callable[[int, int], None]):
+    def __init__(self, grace_seconds: float, on_expired: Callable[[Deadline], None]):
         super().__init__(grace_seconds, on_expired)
         self._connections: dict[int, set[str]] = defaultdict(set)
         self._deadlines: dict[int, tuple[float, int]] = {}  # participant -> (when, session)
@@ -116,13 +127,13 @@ class LocalPresence(Presence):
         with self._lock:
             return {pid for pid in participant_ids if self._connections.get(pid)}
 
-    def _take_due(self, now: float) -> list[tuple[int, int]]:
+    def _take_due(self, now: float) -> list[Deadline]:
         with self._lock:
             due = [
-                (participant_id, support_session_id)
+                Deadline(participant_id, support_session_id, when - self.grace_seconds)
                 for participant_id, (when, support_session_id) in self._deadlines.items()
                 if when <= now
             ]
-            for participant_id, _ in due:
-                del self._deadlines[participant_id]
+            for deadline in due:
+                del self._deadlines[deadline.participant_id]
         return due

@@ -1,8 +1,13 @@
 """The bus across processes: publish through Redis, one listener thread per
-process feeding the local fan-out (DESIGN.md "live")."""
+process feeding the local fan-out (DESIGN.md "live").
+
+Pub/sub channels are server-wide, whatever database REDIS_URL names: each
+channel starts with the deployment's namespace, or staging's chat would reach
+production's session of the same id (#19)."""
 
 import json
 import logging
+import re
 import threading
 import time
 
@@ -11,19 +16,20 @@ import redis
 from webapp.live.bus import LocalBus, Subscription
 
 log = logging.getLogger(__name__)
-PREFIX = "supportcenter:session:"
+CHANNEL_NUMBER = re.compile(r"-?[0-9]+")  # session ids, and user channels negated
 
 
 class RedisBus(LocalBus):
-    def __init__(self, url: str):
+    def __init__(self, url: str, namespace: str):
         super().__init__()
+        self._prefix = f"{namespace}:session:"
         self._redis = redis.Redis.from_url(url)
         self._listener: threading.Thread | None = None
         self._listener_lock = threading.Lock()
         self._ready = threading.Event()
 
     def publish(self, channel: int, message: dict) -> None:
-        self._redis.publish(f"{PREFIX}{channel}", json.dumps(message))
+        self._redis.publish(f"{self._prefix}{channel}", json.dumps(message))
 
     def subscribe(self, channel: int) -> Subscription:
         subscription = super().subscribe(channel)
@@ -44,14 +50,27 @@ class RedisBus(LocalBus):
         while True:
             try:
                 pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.psubscribe(f"{PREFIX}*")
+                pubsub.psubscribe(f"{self._prefix}*")
                 pubsub.get_message(timeout=1)  # the psubscribe confirmation
                 self._ready.set()
                 for item in pubsub.listen():
-                    if item["type"] != "pmessage":
-                        continue
-                    channel = int(item["channel"].decode().removeprefix(PREFIX))
-                    self.deliver(channel, json.loads(item["data"]))
-            except (redis.RedisError, OSError, ValueError):
+                    if item["type"] == "pmessage":
+                        self._deliver_published(item["channel"], item["data"])
+            except (redis.RedisError, OSError):
                 log.exception("redis bus listener failed; reconnecting")
                 time.sleep(1)
+
+    def _deliver_published(self, channel_name: bytes, data: bytes) -> None:
+        # A longer prefix of another deployment ("prod:session:x" under our
+        # "prod") can match our pattern: anything but our own numbers is dropped.
+        suffix = channel_name.decode(errors="replace").removeprefix(self._prefix)
+        if not CHANNEL_NUMBER.fullmatch(suffix):
+            log.warning("dropped a message on a channel that is not ours: %r", channel_name)
+            return
+        try:
+            message = json.loads(data)
+        except ValueError:
+            log.warning("dropped a message that is not JSON on %r", channel_name)
+            return
+        if isinstance(message, dict):
+            self.deliver(int(suffix), message)

@@ -4,30 +4,49 @@ one worker's reaper ends a session whose controller stayed away (R1.5).
 Each socket is a member of its participant's sorted set, scored with the time
 it stops counting unless its worker heartbeats it (the reaper thread does, for
 all of the worker's sockets at once); a worker killed outright thus stops
-counting after HEARTBEAT_TTL. Deadlines sit in one sorted set; the
-reaper that removes an entry (ZREM answers 1 to one caller) owns it.
+counting after HEARTBEAT_TTL. Deadlines sit in one sorted set as
+"participant:session"; the reaper that removes an entry (ZREM answers 1 to one
+caller) owns it. Every key starts with the deployment's namespace (#19).
 """
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 
 import redis
 
-from webapp.live.presence import HEARTBEAT_SECONDS, Presence
+from webapp.live.presence import HEARTBEAT_SECONDS, Deadline, Presence
 
-KEY = "supportcenter:presence"
+log = logging.getLogger(__name__)
 HEARTBEAT_TTL = 3 * HEARTBEAT_SECONDS
 WATCH_SCAN_SECONDS = 2.0
 
 
+def seat_member(participant_id: int, support_session_id: int) -> str:
+    return f"{participant_id}:{support_session_id}"
+
+
+def parse_seat_member(member: str) -> tuple[int, int] | None:
+    participant, _, session = member.partition(":")
+    if not (participant.isdigit() and session.isdigit()):
+        return None
+    return int(participant), int(session)
+
+
 class RedisPresence(Presence):
-    def __init__(self, url: str, grace_seconds: float, on_expired: Callable[[int, int], None]):
+    def __init__(
+        self,
+        url: str,
+        namespace: str,
+        grace_seconds: float,
+        on_expired: Callable[[Deadline], None],
+    ):
         super().__init__(grace_seconds, on_expired)
         self._redis = redis.Redis.from_url(url, decode_responses=True)
-        self._deadlines = f"{KEY}:deadlines"
-        self._sessions = f"{KEY}:sessions"  # participant -> session, for the reaper
-        self._watched = f"{KEY}:watched"  # participants with sockets, for crash scans
+        self._key = f"{namespace}:presence"
+        self._deadlines = f"{self._key}:deadlines"
+        self._watched = f"{self._key}:watched"  # seats with sockets, for crash scans
         self._next_scan = 0.0
         self._next_heartbeat = 0.0
         # This process's open sockets: refreshed together, in one round trip.
@@ -35,18 +54,18 @@ class RedisPresence(Presence):
         self._local_lock = threading.Lock()
 
     def _connections(self, participant_id: int) -> str:
-        return f"{KEY}:connections:{participant_id}"
+        return f"{self._key}:connections:{participant_id}"
 
     def connect(self, participant_id: int, support_session_id: int, connection_id: str) -> bool:
         key = self._connections(participant_id)
+        seat = seat_member(participant_id, support_session_id)
         now = time.time()
         pipe = self._redis.pipeline()
         pipe.zremrangebyscore(key, "-inf", now)
         pipe.zadd(key, {connection_id: now + HEARTBEAT_TTL})
         pipe.zcard(key)
-        pipe.zrem(self._deadlines, participant_id)
-        pipe.hset(self._sessions, participant_id, support_session_id)
-        pipe.sadd(self._watched, participant_id)
+        pipe.zrem(self._deadlines, seat)
+        pipe.sadd(self._watched, seat)
         live_count = pipe.execute()[2]
         with self._local_lock:
             self._local[connection_id] = participant_id
@@ -100,13 +119,11 @@ class RedisPresence(Presence):
         return self._redis.zcount(self._connections(participant_id), time.time(), "+inf")
 
     def _start_grace(self, participant_id: int, support_session_id: int, when: float) -> None:
-        pipe = self._redis.pipeline()
-        pipe.hset(self._sessions, participant_id, support_session_id)
-        pipe.zadd(self._deadlines, {participant_id: when}, nx=True)
-        pipe.execute()
+        seat = seat_member(participant_id, support_session_id)
+        self._redis.zadd(self._deadlines, {seat: when}, nx=True)
         self._ensure_reaper()
 
-    def _take_due(self, now: float) -> list[tuple[int, int]]:
+    def _take_due(self, now: float) -> list[Deadline]:
         if now >= self._next_heartbeat:
             self._next_heartbeat = now + HEARTBEAT_SECONDS
             self._heartbeat_all(now)
@@ -114,30 +131,34 @@ class RedisPresence(Presence):
             self._next_scan = now + WATCH_SCAN_SECONDS
             self._watch_for_crashed_workers(now)
         due = []
-        for member in self._redis.zrangebyscore(self._deadlines, "-inf", now):
-            participant_id = int(member)
+        overdue = self._redis.zrangebyscore(self._deadlines, "-inf", now, withscores=True)
+        for member, when in overdue:
             if not self._redis.zrem(self._deadlines, member):
                 continue  # another worker's reaper took it
+            seat = parse_seat_member(member)
+            if seat is None:
+                log.warning("dropped a presence deadline that names no seat: %r", member)
+                continue
+            participant_id, support_session_id = seat
             if self._live_count(participant_id):
                 continue  # came back in time
-            support_session_id = self._redis.hget(self._sessions, participant_id)
-            if support_session_id is not None:
-                due.append((participant_id, int(support_session_id)))
+            due.append(Deadline(participant_id, support_session_id, when - self.grace_seconds))
         return due
 
     def _watch_for_crashed_workers(self, now: float) -> None:
         """A killed worker never calls disconnect; its sockets just stop being
-        heartbeated. Give such participants the grace period they would have had."""
-        watched = [int(member) for member in self._redis.smembers(self._watched)]
+        heartbeated. Give such seats the grace period they would have had."""
+        watched = {
+            member: seat
+            for member in self._redis.smembers(self._watched)
+            if (seat := parse_seat_member(member)) is not None
+        }
         if not watched:
             return
-        gone = set(watched) - self.connected_among(watched)
+        online = self.connected_among([participant_id for participant_id, _ in watched.values()])
+        gone = {member: seat for member, seat in watched.items() if seat[0] not in online}
         if not gone:
             return
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.srem(self._watched, *gone)
-        pipe.hmget(self._sessions, list(gone))
-        _, session_ids = pipe.execute()
-        for participant_id, support_session_id in zip(gone, session_ids, strict=True):
-            if support_session_id is not None:
-                self._start_grace(participant_id, int(support_session_id), now + self.grace_seconds)
+        self._redis.srem(self._watched, *gone)
+        for participant_id, support_session_id in gone.values():
+            self._start_grace(participant_id, support_session_id, now + self.grace_seconds)

@@ -11,7 +11,7 @@ from webapp.models.activity import (
 )
 from webapp.models.chat import ChatMessage
 from webapp.models.mail import OutboxMessage
-from webapp.models.site import SiteSettings
+from webapp.models.site import Deployment, SiteSettings
 from webapp.models.support_session import (
     Invitation,
     InvitationRole,
@@ -29,6 +29,7 @@ __all__ = [
     "Activity",
     "ActivityKind",
     "ChatMessage",
+    "Deployment",
     "FilePurpose",
     "Invitation",
     "InvitationRole",

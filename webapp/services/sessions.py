@@ -1,5 +1,7 @@
 """Starting, joining, leaving and ending support sessions (R1, R2.5, R1.5)."""
 
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
@@ -21,6 +23,9 @@ from webapp.services.errors import ServiceError
 from webapp.services.secrets_ import digest, new_session_number, new_token
 
 NAME_MAX = 80
+# How far apart two app machines' clocks may be when one makes a seat and the
+# other sets its presence deadline.
+CLOCK_SKEW = timedelta(seconds=0.5)
 
 
 class EndReason:
@@ -233,17 +238,24 @@ def end_session(actor: Participant, reason: str = EndReason.ENDED_BY_REP) -> Non
     _close(support_session, actor, reason)
 
 
-def participant_gone(support_session_id: int, participant_id: int) -> bool:
+def participant_gone(
+    support_session_id: int, participant_id: int, deadline_set_at: datetime | None = None
+) -> bool:
     """Called by presence when a participant's grace period ran out: a gone
     controller ends the session (R1.5); anyone else's media stop, since the
-    page that held them is closed. True when the session ended."""
-    support_session = db.session.get(SupportSession, support_session_id)
-    if support_session is None or not support_session.is_open:
+    page that held them is closed. True when the session ended.
+
+    A deadline set before this seat existed is someone else's (a database
+    recreated while Redis kept its keys, #19) and changes nothing."""
+    gone = db.session.get(Participant, participant_id)
+    if gone is None or gone.support_session_id != support_session_id:
+        return False
+    if deadline_set_at is not None and gone.joined_at > deadline_set_at + CLOCK_SKEW:
+        return False
+    support_session = gone.support_session
+    if not support_session.is_open:
         return False
     if support_session.controller_id != participant_id:
-        gone = db.session.get(Participant, participant_id)
-        if gone is None or gone.support_session_id != support_session_id:
-            return False
         activities.end_running(
             support_session,
             activities.EndReason.DISCONNECTED,
