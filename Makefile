@@ -29,12 +29,17 @@ catalogs: $(VENV)/.installed
 	$(VENV)/bin/pybabel update -w 100 -i webapp/translations/messages.pot -d webapp/translations \
 	  --no-fuzzy-matching --ignore-obsolete
 
-# Serves on 127.0.0.1:$(PORT) on SQLite in instance/ (or DATABASE_URL), with demo data when empty.
-run: install
+# A random key made once, kept in instance/ and read when SECRET_KEY is unset.
+instance/secret_key:
 	mkdir -p instance
+	umask 077 && python3 -c 'import secrets; print(secrets.token_urlsafe(48))' > $@
+
+# Serves on 127.0.0.1:$(PORT) on SQLite in instance/ (or DATABASE_URL), with demo data when empty.
+# Plain http on loopback, so the cookies are not marked Secure.
+run: install instance/secret_key
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
-	$(FLASK) run --host 127.0.0.1 --port $(PORT) --with-threads
+	SESSION_COOKIE_SECURE=0 $(FLASK) run --host 127.0.0.1 --port $(PORT) --with-threads
 
 # gunicorn with gevent workers on DATABASE_URL and REDIS_URL (WORKERS, PORT).
 serve: install

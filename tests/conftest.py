@@ -8,6 +8,8 @@ from webapp import create_app
 from webapp.config import TestConfig
 from webapp.extensions import db
 
+pytest_plugins = ["tests.e2e.fixtures"]
+
 
 def make_config(**overrides) -> type:
     return type("ConfiguredTest", (TestConfig,), overrides)

@@ -42,7 +42,10 @@ def create_app(config: type | object = Config) -> Flask:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
     hops = app.config.get("TRUSTED_PROXY_HOPS", 0)
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # X-Forwarded-Host only when the proxy is known to set it: otherwise a
+        # client could name any host, and links built from it would point there.
+        host_hops = hops if app.config.get("TRUSTED_PROXY_HOST") else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=host_hops)
 
     import webapp.models  # noqa: F401 - registers the tables
     from webapp.services import events  # noqa: F401 - registers the publish hook
@@ -63,10 +66,11 @@ def create_app(config: type | object = Config) -> Flask:
     app.url_map.converters["int"] = RowIdConverter
     register_blueprints(app)
 
-    from webapp import cli, web
+    from webapp import cli, headers, web
 
     cli.register(app)
     web.register(app)
+    headers.register(app)
 
     @app.after_request
     def vary_on_htmx(response):

@@ -12,8 +12,37 @@ def _env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return value in ("1", "true", "yes") if value else default
+
+
+def secret_key() -> str | None:
+    """SECRET_KEY, else the key `make run` keeps in instance/ (SECRET_KEY_FILE)."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = Path(os.environ.get("SECRET_KEY_FILE") or INSTANCE_DIR / "secret_key")
+    try:
+        return path.read_text().strip() or None
+    except OSError:
+        return None
+
+
+def cookies_secure(base_url: str, production: bool) -> bool:
+    """Secure cookies whenever BASE_URL is https, and in production unless it
+    says plain http (`make run` on loopback); SESSION_COOKIE_SECURE decides."""
+    default = base_url.startswith("https://") or (production and not base_url.startswith("http://"))
+    return _env_flag("SESSION_COOKIE_SECURE", default)
+
+
+# Values that shipped as examples: anyone can sign a cookie with them.
+KNOWN_SECRET_KEYS = frozenset({"dev-only-change-me", "change-me", "secret"})
+SECRET_KEY_MIN_BYTES = 32
+_BASE_URL = (os.environ.get("BASE_URL") or "").rstrip("/")
+
+
 class Config:
-    SECRET_KEY = os.environ.get("SECRET_KEY") or "dev-only-change-me"
+    SECRET_KEY = secret_key()
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
         f"sqlite:///{INSTANCE_DIR / 'supportcenter.sqlite'}"
     )
@@ -42,7 +71,7 @@ class Config:
     )
 
     # Origin used in invitation links; when empty the request's own origin is used.
-    BASE_URL = (os.environ.get("BASE_URL") or "").rstrip("/")
+    BASE_URL = _BASE_URL
     PRESENCE_GRACE_SECONDS = float(os.environ.get("PRESENCE_GRACE_SECONDS") or 15)
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT") or "10 per minute"
     INVITATION_TTL_HOURS = _env_int("INVITATION_TTL_HOURS", 24)
@@ -50,6 +79,12 @@ class Config:
     # X-Forwarded-*. Without it, rate limits would count every customer as the
     # proxy's one address.
     TRUSTED_PROXY_HOPS = _env_int("TRUSTED_PROXY_HOPS", 0)
+    # Whether those proxies also set X-Forwarded-Host (the nginx example sets
+    # Host itself and needs no such header).
+    TRUSTED_PROXY_HOST = _env_flag("TRUSTED_PROXY_HOST", False)
+    # Any request body; uploads and recordings have their own larger limits
+    # (files.py). An anonymous POST of hundreds of MiB is refused unread.
+    MAX_CONTENT_LENGTH = _env_int("REQUEST_MAX_KB", 1024) * 1024
 
     # Files and recordings (R7) live here under generated names, never under
     # static; several machines need this on shared storage (docs/deploy.md).
@@ -68,7 +103,10 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None  # a dashboard stays open for hours (R1.5)
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SECURE = cookies_secure(_BASE_URL, production=False)
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SOCK_SERVER_OPTIONS = {"ping_interval": 20}
     WEBSOCKET_COMPRESSION = os.environ.get("WEBSOCKET_COMPRESSION", "").lower() in ("1", "true")
 
@@ -83,6 +121,9 @@ REDIS_PATTERN_CHARACTERS = frozenset("*?[]\\")
 
 
 def check(config) -> None:
+    """Refuses settings that would make the app unsafe or wrong, in one line."""
+    if not (config.get("TESTING") or config.get("DEBUG")):
+        _check_secret_key(config.get("SECRET_KEY"))
     prefix = config.get("REDIS_PREFIX") or ""
     if REDIS_PATTERN_CHARACTERS & set(prefix) or any(c.isspace() for c in prefix):
         raise ConfigError(
@@ -91,8 +132,25 @@ def check(config) -> None:
         )
 
 
+def _check_secret_key(key: str | None) -> None:
+    # A cookie signed with a known or guessable key opens every staff page.
+    how = (
+        "set SECRET_KEY to 32 or more random bytes, the same on every machine, e.g. "
+        "the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+    )
+    if not key:
+        raise ConfigError(f"SECRET_KEY is not set: {how}")
+    if key in KNOWN_SECRET_KEYS:
+        raise ConfigError(f"SECRET_KEY is a published example value: {how}")
+    if len(key.encode()) < SECRET_KEY_MIN_BYTES:
+        raise ConfigError(f"SECRET_KEY is shorter than {SECRET_KEY_MIN_BYTES} bytes: {how}")
+
+
 class ProductionConfig(Config):
-    SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "1") == "1"
+    """What wsgi.py serves."""
+
+    SESSION_COOKIE_SECURE = _env_flag("SESSION_COOKIE_SECURE", not _BASE_URL.startswith("http://"))
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 
 class TestConfig(Config):

@@ -9,7 +9,7 @@ import redis
 from playwright.sync_api import expect
 
 from tests.e2e.cluster import Gunicorn
-from tests.e2e.conftest import ARTIFACTS, GRACE, free_port
+from tests.e2e.fixtures import ARTIFACTS, GRACE, free_port
 from tests.e2e.steps import join_by_number, log_in_and_start
 from tests.e2e.test_chat import chat_of, say
 

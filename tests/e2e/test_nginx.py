@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import require_in_ci
 from tests.e2e.cluster import ROOT, wait_for_http
-from tests.e2e.conftest import free_port
+from tests.e2e.fixtures import free_port
 from tests.e2e.steps import join_by_number, log_in_and_start
 
 SNIPPET = ROOT / "docs" / "nginx-supportcenter.conf"
@@ -68,3 +68,18 @@ def test_pages_and_websockets_pass_through_nginx(nginx, new_page):
     join_by_number(sam, url, number, "Sam Second")
     expect(rep.locator("#participants")).to_contain_text("Sam Second")
     expect(kim.locator("#participants")).to_contain_text("Sam Second")
+
+
+@pytest.mark.e2e
+def test_nginx_refuses_bodies_the_app_would_refuse(nginx):
+    import urllib.error
+    import urllib.request
+
+    url, _first, _second = nginx
+    for path, size, allowed in (("/join/", 2 * 1024 * 1024, False), ("/join/", 512 * 1024, True)):
+        request = urllib.request.Request(url + path, data=b"x" * size, method="POST")
+        try:
+            status = urllib.request.urlopen(request, timeout=10).status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        assert (status != 413) is allowed, (path, size, status)

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.cluster import FailoverProxy
-from tests.e2e.conftest import free_port
+from tests.e2e.fixtures import free_port
 from webapp.extensions import db
 from webapp.models import SupportSession
 from webapp.services import sessions

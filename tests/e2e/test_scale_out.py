@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.cluster import FailoverProxy
-from tests.e2e.conftest import GRACE, free_port
+from tests.e2e.fixtures import GRACE, free_port
 from tests.e2e.steps import join_by_number, log_in_and_start
 from webapp.live.redis_presence import HEARTBEAT_TTL
 
@@ -46,7 +46,7 @@ def test_the_session_outlives_the_process_holding_the_reps_socket(two_processes,
         )
         first.kill()
         # The page reconnects through the proxy to the second process, in time.
-        rep.wait_for_function("window.reopened >= 1", timeout=GRACE * 1000)
+        rep.wait_for_function("() => window.reopened >= 1", timeout=GRACE * 1000)
         expect(rep.locator("[data-connection]")).to_have_attribute("data-connection", "open")
         rep.wait_for_timeout((GRACE + 2) * 1000)
         expect(kim.get_by_role("heading", name="Sessionen har avslutats")).to_have_count(0)

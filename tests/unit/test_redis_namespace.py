@@ -168,7 +168,12 @@ def test_deadlines_left_in_redis_end_none_of_a_fresh_databases_sessions(
 
 
 def test_gunicorn_stops_with_one_line_instead_of_serving(tmp_path):
-    env = {**os.environ, "REDIS_PREFIX": "prod*", "REDIS_URL": f"{REDIS_SERVER}/11"}
+    env = {
+        **os.environ,
+        "REDIS_PREFIX": "prod*",
+        "REDIS_URL": f"{REDIS_SERVER}/11",
+        "SECRET_KEY": "k" * 48,
+    }
     command = [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--no-control-socket"]
     started = subprocess.run(
         [*command, "--bind", "127.0.0.1:0", "wsgi:app"],

@@ -1,5 +1,7 @@
-"""A live server in a thread (same process: services a test calls publish on
-the bus the sockets hear), a real SMTP server on loopback, and Chromium."""
+"""Browser-test fixtures, a plugin of tests/conftest.py so that tests/e2e and
+tests/security share one Chromium: a live server in a thread (same process:
+services a test calls publish on the bus the sockets hear), a real SMTP
+server on loopback, and gunicorn deployments on PostgreSQL and Redis."""
 
 import json
 import os
@@ -218,7 +220,8 @@ def make_cluster_env():
             **os.environ,
             "DATABASE_URL": f"{PG}/{database}",
             "REDIS_URL": redis_url,
-            "SECRET_KEY": "scale-out-test",
+            "SECRET_KEY": "scale-out-test-" + "k" * 32,
+            "SESSION_COOKIE_SECURE": "0",  # plain http on loopback
             "PRESENCE_GRACE_SECONDS": str(GRACE),
             "WORKERS": "1",
             **settings,
