@@ -1,11 +1,11 @@
-"""`flask --app wsgi user create …`, `… queue create …` and `flask --app wsgi demo`."""
+"""`flask --app wsgi user create|deactivate …`, `… queue create …` and `… demo`."""
 
 import click
 from flask import Flask
 
 from webapp.services import demo, queues
 from webapp.services.errors import ServiceError
-from webapp.services.users import create_user
+from webapp.services.users import create_user, deactivate, find_user
 
 
 def register(app: Flask) -> None:
@@ -25,6 +25,16 @@ def register(app: Flask) -> None:
         except ServiceError as error:
             raise click.ClickException(str(error.message)) from None
         click.echo(f"Created {user.role} {user.email}")
+
+    @user_group.command("deactivate")
+    @click.argument("email")
+    def deactivate_command(email: str):
+        """Stop a staff user: no more logins, and their open pages lose their sockets now."""
+        user = find_user(email)
+        if user is None:
+            raise click.ClickException(f"No user {email}")
+        deactivate(user)
+        click.echo(f"Deactivated {user.email}")
 
     @app.cli.group("queue")
     def queue_group():

@@ -13,6 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from webapp.extensions import db, login_manager
 from webapp.models import User
+from webapp.services import users
 from webapp.services.errors import ServiceError
 
 
@@ -85,9 +86,9 @@ def alert(message: str, status: int, kind: str = "error") -> Response | tuple:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    user_key = parse_id(user_id)
-    return db.session.get(User, user_key) if user_key is not None else None
+def load_user(cookie_id: str) -> User | None:
+    # Only a login that has not ended: a copied cookie dies with its logout.
+    return users.user_for_cookie(cookie_id)
 
 
 def register(app: Flask) -> None:

@@ -52,6 +52,9 @@ def save_site():
 @bp.post("/reps/<int:user_id>")
 @login_required
 def save_rep(user_id: int):
+    # Before the lookup: a 404 for some ids and a 403 for others would tell a
+    # non-admin which users exist.
+    customers.require_admin(current_user)
     rep = db.session.get(User, user_id)
     if rep is None or rep.role not in (Role.REP, Role.AGENT):
         raise ServiceError(customers.NO_SUCH_REP, 404)

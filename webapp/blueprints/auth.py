@@ -2,13 +2,14 @@
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import DataRequired
 
 from webapp.services.errors import ServiceError
-from webapp.services.users import authenticate, set_locale
+from webapp.services.users import authenticate, end_login, set_locale
 from webapp.web import safe_next_path
 
 bp = Blueprint("auth", __name__)
@@ -28,11 +29,16 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = authenticate(form.email.data, form.password.data)
+            user = authenticate(form.email.data, form.password.data, get_remote_address())
         except ServiceError as refused:
             error, status = refused.message, refused.status
         else:
             chosen_locale = session.get("locale")
+            # A fresh session: nothing a visitor planted before logging in
+            # (a fixed session, a customer's seat) carries over to staff.
+            session.clear()
+            if chosen_locale:
+                session["locale"] = chosen_locale
             login_user(user)
             if chosen_locale and chosen_locale != user.locale:
                 # The language just chosen on this browser wins over an older one.
@@ -46,5 +52,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    end_login(current_user)
     logout_user()
+    session.clear()
     return redirect(url_for("main.index"))

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import force_locale, get_locale
+from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
 from webapp.blueprints.seats import viewer_of
@@ -21,8 +22,9 @@ from webapp.extensions import db, sock
 from webapp.live import signals
 from webapp.live.push import render_chat_line
 from webapp.models import Participant
-from webapp.services import activities, chat, files, sessions
+from webapp.services import activities, chat, events, files, sessions
 from webapp.services.errors import ServiceError
+from webapp.services.secrets_ import digest
 
 log = logging.getLogger(__name__)
 bp = Blueprint("live", __name__)
@@ -58,8 +60,17 @@ def session_socket(ws, support_session_id: int):
         ws.close(reason=POLICY_VIOLATION, message="not a participant")
         return
     connection = SessionConnection(ws, support_session_id, viewer.id, str(get_locale()))
+    if viewer.user_id is not None:
+        connection.staff_login = (viewer.user_id, digest(current_user.login_token or ""))
     db.session.remove()
     connection.serve()
+
+
+def is_logged_out(message: dict, staff_login: tuple[int, str] | None) -> bool:
+    """Whether a logged_out event ends this socket's login (None: all of the user's)."""
+    if staff_login is None or message.get("user_id") != staff_login[0]:
+        return False
+    return message.get("login") in (None, staff_login[1])
 
 
 class SessionConnection:
@@ -78,6 +89,8 @@ class SessionConnection:
         # other order, and a high-water mark would drop the later one.
         self.chat_ids_in_log: frozenset[int] = frozenset()
         self.showing_chat_error = False
+        # (user id, login token hash) of a staff viewer: a logout closes this socket.
+        self.staff_login: tuple[int, str] | None = None
 
     def serve(self) -> None:
         live = self.live
@@ -123,6 +136,11 @@ class SessionConnection:
             for message in messages:
                 if message["kind"] == CLOSED:
                     continue  # the loop sees ws.connected is false
+                if message["kind"] == events.LOGGED_OUT:
+                    if is_logged_out(message, self.staff_login):
+                        self.ws.close(reason=POLICY_VIOLATION, message="logged out")
+                        return False
+                    continue
                 if message["kind"] == INCOMING:
                     self._take(message["data"])
                 elif message["kind"] == "signal":

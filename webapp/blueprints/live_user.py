@@ -14,10 +14,11 @@ from flask_babel import force_locale, get_locale
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
-from webapp.blueprints.live import POLICY_VIOLATION, _same_site
+from webapp.blueprints.live import POLICY_VIOLATION, _same_site, is_logged_out
 from webapp.extensions import db, sock
 from webapp.live.bus import user_channel
 from webapp.models import User
+from webapp.services.secrets_ import digest
 
 bp = Blueprint("live_user", __name__)
 
@@ -50,6 +51,7 @@ def user_socket(ws, view_name: str):
         ws.close(reason=POLICY_VIOLATION, message="not allowed")
         return
     user_id, locale = current_user.id, str(get_locale())
+    staff_login = (user_id, digest(current_user.login_token or ""))
     app = current_app._get_current_object()
     db.session.remove()
     live = app.extensions["live"]
@@ -76,10 +78,14 @@ def user_socket(ws, view_name: str):
     try:
         send_view()
         while not closed.is_set():
-            if subscription.get(timeout=IDLE_WAKE_SECONDS) is None:
+            first = subscription.get(timeout=IDLE_WAKE_SECONDS)
+            if first is None:
                 continue
             time.sleep(COALESCE_SECONDS)  # a burst of events costs one render
-            subscription.drain()
+            burst = [first, *subscription.drain()]
+            if any(is_logged_out(message, staff_login) for message in burst):
+                ws.close(reason=POLICY_VIOLATION, message="logged out")
+                return
             if not closed.is_set():
                 send_view()
     except ConnectionClosed:

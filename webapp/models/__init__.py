@@ -21,7 +21,7 @@ from webapp.models.support_session import (
     SessionState,
     SupportSession,
 )
-from webapp.models.user import Role, User
+from webapp.models.user import LoginFailure, Role, StaffLogin, User
 
 __all__ = [
     "MEDIA_KINDS",
@@ -33,6 +33,7 @@ __all__ = [
     "FilePurpose",
     "Invitation",
     "InvitationRole",
+    "LoginFailure",
     "Offer",
     "OfferState",
     "OutboxMessage",
@@ -44,6 +45,7 @@ __all__ = [
     "SessionFile",
     "SessionState",
     "SiteSettings",
+    "StaffLogin",
     "SupportSession",
     "User",
 ]

@@ -40,6 +40,13 @@ class User(UserMixin, db.Model):
     # write lock on SQLite, so two joins at once count one after the other.
     seat_lock: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
+    # The token of the login this request came with (web.load_user sets it):
+    # flask-login keeps get_id() in the session cookie.
+    login_token = None  # str | None; not a column
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.login_token}" if self.login_token else str(self.id)
+
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
 
@@ -60,3 +67,32 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class StaffLogin(db.Model):
+    """One logged-in browser of a staff member. The cookie carries its token;
+    logging out ends the row, so a copy of the cookie dies with it (#13)."""
+
+    __tablename__ = "staff_logins"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
+    # sha256 of the token in the cookie: a database leak hands out no logins.
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    ended_at: so.Mapped[datetime | None]
+
+    user: so.Mapped[User] = so.relationship()
+
+
+class LoginFailure(db.Model):
+    """Wrong passwords counted per account and per address: each one past the
+    free few doubles the wait before the next try is heard (#13)."""
+
+    __tablename__ = "login_failures"
+
+    # "account:<sha256 of the email>" or "address:<ip, or the /64 of an IPv6>"
+    key: so.Mapped[str] = so.mapped_column(sa.String(80), primary_key=True)
+    failures: so.Mapped[int] = so.mapped_column(default=0)
+    last_failed_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    blocked_until: so.Mapped[datetime | None]

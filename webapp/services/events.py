@@ -17,6 +17,7 @@ from webapp.models import Participant, SessionEvent, SessionState, SupportSessio
 from webapp.services.errors import ServiceError
 
 _PENDING = "supportcenter_pending_events"
+LOGGED_OUT = "logged_out"  # a staff login ended: its sockets close
 
 
 def record(
@@ -53,6 +54,25 @@ def record(
 def notify_user(user_id: int, kind: str, **data) -> None:
     """Tells a staff member's own pages (tabs, incoming sessions) after commit."""
     db.session.info.setdefault(_PENDING, []).append((user_channel(user_id), {"kind": kind, **data}))
+
+
+def notify_logged_out(user_id: int, login_hash: str | None) -> None:
+    """After commit, closes the sockets of one login (or, with None, all of
+    the user's): the user's own pages and every session they sit in."""
+    message = {"kind": LOGGED_OUT, "user_id": user_id, "login": login_hash}
+    sessions_in = db.session.scalars(
+        sa.select(Participant.support_session_id)
+        .join(SupportSession, Participant.support_session_id == SupportSession.id)
+        .where(
+            Participant.user_id == user_id,
+            Participant.left_at.is_(None),
+            SupportSession.state != SessionState.ENDED,
+        )
+        .distinct()
+    )
+    pending = db.session.info.setdefault(_PENDING, [])
+    pending.append((user_channel(user_id), message))
+    pending.extend((support_session_id, message) for support_session_id in sessions_in)
 
 
 def bump_version(support_session: SupportSession) -> None:
