@@ -72,6 +72,12 @@ class Config:
     SOCK_SERVER_OPTIONS = {"ping_interval": 20}
     WEBSOCKET_COMPRESSION = os.environ.get("WEBSOCKET_COMPRESSION", "").lower() in ("1", "true")
 
+    # WebACD queues against anonymous visitors (#13 item 3).
+    # A waiting customer with no page open keeps its place this long, longer
+    # than PRESENCE_GRACE_SECONDS so a phone that backgrounds the tab stays in
+    # line; then it leaves and a session nobody waits in ends as abandoned.
+    QUEUE_GRACE_SECONDS = float(os.environ.get("QUEUE_GRACE_SECONDS") or 120)
+
 
 class ConfigError(ValueError):
     """A setting the app will not start with; the message says what to set."""
@@ -106,3 +112,4 @@ class TestConfig(Config):
     JOIN_RATE_LIMIT = "1000 per minute"
     UPLOAD_RATE_LIMIT = "1000 per minute"
     PRESENCE_GRACE_SECONDS = 2.0
+    QUEUE_GRACE_SECONDS = 4.0

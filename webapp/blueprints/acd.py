@@ -21,7 +21,7 @@ from webapp.blueprints.dashboard import staff_seat
 from webapp.blueprints.join import _keep_seat
 from webapp.blueprints.live_user import view
 from webapp.extensions import db, limiter
-from webapp.models import Participant, SessionState, SupportSession, User
+from webapp.models import Participant, ParticipantRole, SessionState, SupportSession, User
 from webapp.models.base import utcnow
 from webapp.services import acd, acd_transfer
 from webapp.services.availability import set_availability
@@ -122,6 +122,7 @@ def transfer(support_session_id: int):
         context = _dialog_context(seat, target=target, message=message)
         context["errors"] = {refused.field: refused.message}
         return render_template("acd/_transfer_form.html", **context), refused.status
+    _expect_customers(seat.support_session)
     if done.queue is not None:
         flash(_("The session was transferred to the queue %(name)s.", name=done.queue.name))
     else:
@@ -131,6 +132,16 @@ def transfer(support_session_id: int):
     if is_htmx():
         return "", 204, {"HX-Redirect": target_url}
     return redirect(target_url)
+
+
+def _expect_customers(support_session: SupportSession) -> None:
+    """#13 item 3: a customer whose page is not open when the session starts
+    waiting leaves the queue after QUEUE_GRACE_SECONDS, like one whose page
+    closes later (live/presence.py holds the place)."""
+    presence = current_app.extensions["live"].presence
+    for participant in support_session.present_participants():
+        if participant.role == ParticipantRole.CUSTOMER:
+            presence.expect(participant.id, support_session.id)
 
 
 def _transferring_seat(support_session_id: int) -> Participant:
@@ -182,6 +193,7 @@ def request_help():
         except ServiceError as refused:
             error = refused
         else:
+            current_app.extensions["live"].presence.expect(customer.id, customer.support_session_id)
             _keep_seat(customer, secret)
             return redirect(
                 url_for("join.customer_page", support_session_id=customer.support_session_id)
