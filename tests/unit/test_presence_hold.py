@@ -5,10 +5,14 @@ import time
 
 import pytest
 
-from tests.conftest import require_in_ci
+from tests.conftest import make_config, require_in_ci
+from tests.unit.test_acd import make_agent
 from tests.unit.test_presence import Expiries, wait_until
+from webapp import create_app
+from webapp.extensions import db
 from webapp.live.presence import LocalPresence
 from webapp.live.redis_presence import RedisPresence
+from webapp.services import queues
 
 REDIS_URL = "redis://127.0.0.1:6379/10"  # this file's own database and namespace
 NAMESPACE = "test-queue-grace"
@@ -92,3 +96,42 @@ def test_the_reaper_sweeps_for_what_no_deadline_covers(presence_with_hold):
     presence.sweep = lambda: swept.append(time.time())
     presence.expect(9, 2)  # any page view starts the reaper
     assert wait_until(lambda: len(swept) == 1)
+
+
+def test_the_queues_keys_in_redis_carry_the_deployments_namespace(tmp_path):
+    """#19: held places and the per-queue counters live beside every other
+    deployment's on the same Redis server."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True, socket_connect_timeout=1)
+    try:
+        client.flushdb()
+    except redis.RedisError:
+        require_in_ci(f"Redis is not reachable at {REDIS_URL}")
+    app = create_app(
+        make_config(
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'ns.sqlite'}",
+            REDIS_URL=REDIS_URL,
+            RATELIMIT_STORAGE_URI=REDIS_URL,
+            REDIS_PREFIX=NAMESPACE,
+        )
+    )
+    try:
+        with app.app_context():
+            db.create_all()
+            queue = queues.create_queue("Q", [make_agent().email])
+            queue_id = queue.id
+        response = app.test_client().post(
+            "/request",
+            data={"queue": queue_id, "name": "Kim", "email": "k@example.com", "problem": "x"},
+        )
+        assert response.status_code == 302
+        app.extensions["live"].presence.hold(1, 1, time.time())
+        keys = client.keys("*")
+        assert any("request-queue" in key for key in keys)
+        held = client.zrange(f"{NAMESPACE}:presence:deadlines", 0, -1)
+        assert "1:1:held" in held
+        assert [key for key in keys if NAMESPACE not in key] == []
+    finally:
+        app.extensions["live"].stop()
+        client.flushdb()
