@@ -61,7 +61,7 @@ test: install-dev browser
 	$(MAKE) --no-print-directory test-postgres
 
 test-postgres: install-dev
-	bash .ci/with-postgres $(VENV)/bin/pytest -q tests/unit tests/routes
+	bash .ci/with-postgres $(VENV)/bin/pytest -q tests/unit tests/routes tests/security
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

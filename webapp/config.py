@@ -110,6 +110,16 @@ class Config:
     SOCK_SERVER_OPTIONS = {"ping_interval": 20}
     WEBSOCKET_COMPRESSION = os.environ.get("WEBSOCKET_COMPRESSION", "").lower() in ("1", "true")
 
+    # WebACD queues against anonymous visitors (#13 item 3, docs/security.md).
+    # A waiting customer with no page open keeps its place this long, longer
+    # than PRESENCE_GRACE_SECONDS so a phone that backgrounds the tab stays in
+    # line; then it leaves and a session nobody waits in ends as abandoned.
+    QUEUE_GRACE_SECONDS = float(os.environ.get("QUEUE_GRACE_SECONDS") or 120)
+    # Help requests per address, and sessions a queue takes from the request
+    # form per window whoever asks (Flask-Limiter notation).
+    REQUEST_RATE_LIMIT = os.environ.get("REQUEST_RATE_LIMIT") or "5 per 10 minutes"
+    QUEUE_REQUEST_RATE_LIMIT = os.environ.get("QUEUE_REQUEST_RATE_LIMIT") or "20 per minute"
+
 
 class ConfigError(ValueError):
     """A setting the app will not start with; the message says what to set."""
@@ -164,3 +174,6 @@ class TestConfig(Config):
     JOIN_RATE_LIMIT = "1000 per minute"
     UPLOAD_RATE_LIMIT = "1000 per minute"
     PRESENCE_GRACE_SECONDS = 2.0
+    QUEUE_GRACE_SECONDS = 4.0
+    REQUEST_RATE_LIMIT = "1000 per minute"
+    QUEUE_REQUEST_RATE_LIMIT = "1000 per minute"

@@ -28,9 +28,12 @@ csrf = CSRFProtect()
 def rate_limit_key() -> str:
     """The client's address, within this deployment's namespace: with Redis
     the counters live beside every other deployment's on that server (#19)."""
+    return namespaced_key(get_remote_address())
+
+
+def namespaced_key(key: str) -> str:
     namespace = current_app.extensions["live"].redis_namespace
-    address = get_remote_address()
-    return f"{namespace}/{address}" if namespace else address
+    return f"{namespace}/{key}" if namespace else key
 
 
 limiter = Limiter(key_func=rate_limit_key, default_limits=[])

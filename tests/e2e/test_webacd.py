@@ -150,3 +150,39 @@ def test_a_customer_request_waits_and_moves_on_when_an_agent_goes_away(webacd, n
         anton.get_by_role("button", name="Acceptera").click()
     expect(opened.value.locator("#session-status")).to_contain_text("Du styr den här sessionen")
     expect(kim.locator("#session-status")).to_contain_text("Anton Agent")
+
+
+@pytest.mark.e2e
+def test_an_abandoned_request_gives_the_agent_its_places_back_live(webacd, new_page):
+    """#13 item 3: a request whose page closes, and one posted by a script
+    that never opens it, hold the agent's places only for the queue's grace;
+    Inkommande sessioner shows them come back without a reload."""
+    base = webacd.base_url
+    agnes = new_page()
+    log_in(agnes, base, "agnes@example.com")
+    agnes.goto(base + "/incoming")
+    expect(agnes.locator("[data-connection]")).to_have_attribute("data-connection", "open")
+    room = agnes.locator("#agent-room")
+    expect(room).to_contain_text("plats för 2 till")
+
+    kim = new_page(width=390, height=844)
+    kim.goto(base + "/request")
+    kim.get_by_label("Vad behöver du hjälp med?").select_option(label="Första linjen")
+    kim.get_by_label("Namn").fill("Kim Kund")
+    kim.get_by_label("E-postadress").fill("kim@example.com")
+    kim.get_by_label("Vad är problemet?").fill("Skrivaren skriver inte ut.")
+    kim.get_by_role("button", name="Be om hjälp").click()
+    expect(kim.locator("[data-connection]")).to_have_attribute("data-connection", "open")
+    script = new_page().request.post(
+        base + "/request",
+        form={"queue": "1", "name": "Bot", "email": "bot@example.com", "problem": "x"},
+        max_redirects=0,
+    )
+    assert script.status == 302
+    expect(agnes.locator(".offer")).to_have_count(2)
+    expect(room).to_contain_text("plats för 0 till")
+
+    kim.close()
+    grace = webacd.config["QUEUE_GRACE_SECONDS"] + webacd.config["PRESENCE_GRACE_SECONDS"]
+    expect(agnes.locator(".offer")).to_have_count(0, timeout=(grace + 5) * 1000)
+    expect(room).to_contain_text("plats för 2 till")

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from tests.factories import make_customer, make_rep, make_support_session
 from tests.routes.test_pages import switch_language
 from webapp.extensions import db
-from webapp.models import Offer, SessionState, SupportSession
+from webapp.models import Offer, Participant, SessionState, SupportSession
 from webapp.services import acd, acd_transfer, queues
 
 HX = {"HX-Request": "true"}
@@ -109,12 +109,43 @@ def test_inbox_lists_the_offer_and_accept_opens_the_dashboard(client, login_as, 
     page = client.get("/incoming").text
     assert "Inkommande sessioner" in page or "Incoming sessions" in page
     assert "Kim Kund" in page and "Kunden vill byta plan" in page
+    assert "plats för 1 till" in page  # the offer holds a place until answered (#13)
     offer = db.session.scalar(sa.select(Offer))
     response = client.post(f"/incoming/offers/{offer.id}/accept", headers=HX)
     assert response.headers["HX-Redirect"] == f"/dashboard/{support_session.id}"
     assert client.get(f"/dashboard/{support_session.id}").status_code == 200
     again = client.post(f"/incoming/offers/{offer.id}/accept", headers=HX)
     assert again.status_code == 409
+
+
+def test_the_inbox_says_how_much_room_is_left_in_both_languages(client, login_as, setup):
+    _sender, receiver, queue, _support_session, seat = setup
+    login_as(receiver)
+    assert "Sessioner nu: 0 av 2; plats för 2 till." in client.get("/incoming").text
+    acd_transfer.transfer_to_queue(seat, queue.id, None)
+    switch_language(client, "en")
+    assert "Sessions now: 0 of 2; room for 1 more." in client.get("/incoming").text
+
+
+def test_a_customer_not_on_the_page_when_the_session_starts_waiting_is_expected(
+    app, client, login_as, setup
+):
+    """#13 item 3: after a transfer or a request, a customer whose page is not
+    open is treated like one whose page closed: presence expects its socket,
+    and its place is held for the queue's grace from then."""
+    sender, _receiver, queue, support_session, _seat = setup
+    deadlines = app.extensions["live"].presence._deadlines
+    login_as(sender)
+    transfer(client, support_session, target="queue", queue_id=queue.id)
+    kim = next(p for p in support_session.participants if p.role == "customer")
+    assert kim.id in deadlines
+    client.post("/logout")
+    client.post(
+        "/request",
+        data={"queue": queue.id, "name": "Ola", "email": "ola@example.com", "problem": "Hjälp"},
+    )
+    ola = db.session.scalar(sa.select(Participant).where(Participant.name == "Ola"))
+    assert ola.id in deadlines
 
 
 def test_inbox_and_availability_are_for_agents_only(client, login_as):

@@ -15,13 +15,14 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from limits import parse_many
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 
 from webapp.blueprints.dashboard import staff_seat
 from webapp.blueprints.join import _keep_seat
 from webapp.blueprints.live_user import view
-from webapp.extensions import db, limiter
-from webapp.models import Participant, SessionState, SupportSession, User
+from webapp.extensions import db, limiter, namespaced_key
+from webapp.models import Participant, ParticipantRole, SessionState, SupportSession, User
 from webapp.models.base import utcnow
 from webapp.services import acd, acd_transfer
 from webapp.services.availability import set_availability
@@ -122,6 +123,7 @@ def transfer(support_session_id: int):
         context = _dialog_context(seat, target=target, message=message)
         context["errors"] = {refused.field: refused.message}
         return render_template("acd/_transfer_form.html", **context), refused.status
+    _expect_customers(seat.support_session)
     if done.queue is not None:
         flash(_("The session was transferred to the queue %(name)s.", name=done.queue.name))
     else:
@@ -131,6 +133,16 @@ def transfer(support_session_id: int):
     if is_htmx():
         return "", 204, {"HX-Redirect": target_url}
     return redirect(target_url)
+
+
+def _expect_customers(support_session: SupportSession) -> None:
+    """#13 item 3: a customer whose page is not open when the session starts
+    waiting leaves the queue after QUEUE_GRACE_SECONDS, like one whose page
+    closes later (live/presence.py holds the place)."""
+    presence = current_app.extensions["live"].presence
+    for participant in support_session.present_participants():
+        if participant.role == ParticipantRole.CUSTOMER:
+            presence.expect(participant.id, support_session.id)
 
 
 def _transferring_seat(support_session_id: int) -> Participant:
@@ -167,21 +179,26 @@ def _dialog_context(seat: Participant, target: str = "queue", message: str = "")
 
 
 @bp.route("/request", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["JOIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["REQUEST_RATE_LIMIT"], methods=["POST"])
 def request_help():
     """Item 7: a customer enters a queue by itself; its seat is kept in the
-    browser like a joined customer's (join.py)."""
+    browser like a joined customer's (join.py). Anyone may ask, so requests
+    are limited per address and per queue, and a request whose page never
+    opens leaves the queue after its grace (#13 item 3, docs/security.md)."""
     form = RequestForm()
     form.queue.choices = [(queue.id, queue.name) for queue in acd_transfer.open_queues()]
     error = None
     if form.is_submitted():  # CSRFProtect checked the token; the service checks the rest
         try:
+            _check_queue_limit(form.queue.data)
             customer, secret = acd_transfer.request_help(
                 form.queue.data, form.name.data or "", form.email.data or "", form.problem.data
             )
         except ServiceError as refused:
             error = refused
         else:
+            _count_for_queue(customer.support_session.queue_id)
+            current_app.extensions["live"].presence.expect(customer.id, customer.support_session_id)
             _keep_seat(customer, secret)
             return redirect(
                 url_for("join.customer_page", support_session_id=customer.support_session_id)
@@ -190,6 +207,38 @@ def request_help():
     return render_template(
         "acd/request.html", form=form, error=error, message_max=acd_transfer.MESSAGE_MAX
     ), status
+
+
+def _queue_limits():
+    return parse_many(current_app.config["QUEUE_REQUEST_RATE_LIMIT"])
+
+
+def _queue_limit_key(queue_id: int) -> str:
+    return namespaced_key(f"request-queue/{queue_id}")
+
+
+def _check_queue_limit(queue_id: int | None) -> None:
+    """A queue takes only so many sessions from the form per window, whoever
+    asks, so many addresses cannot fill it either. Only sessions made count
+    (`_count_for_queue`): one address's refused attempts cost others nothing."""
+    if queue_id is None or not limiter.enabled:
+        return
+    key = _queue_limit_key(queue_id)
+    if not all(limiter.limiter.test(item, key) for item in _queue_limits()):
+        raise ServiceError(
+            _l(
+                "Many people are asking for help in this queue right now. "
+                "Please try again in a few minutes."
+            ),
+            429,
+            field="queue",
+        )
+
+
+def _count_for_queue(queue_id: int) -> None:
+    if limiter.enabled:
+        for item in _queue_limits():
+            limiter.limiter.hit(item, _queue_limit_key(queue_id))
 
 
 @bp.app_template_global()

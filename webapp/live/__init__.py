@@ -14,13 +14,15 @@ class Live:
         self.app = app
         self._redis_url = app.config.get("REDIS_URL")
         self._grace = app.config["PRESENCE_GRACE_SECONDS"]
+        self._queue_grace = app.config["QUEUE_GRACE_SECONDS"]
         self._bus: LocalBus | None = None
         self._presence: Presence | None = None
         self._namespace: str | None = None
         self._connect_lock = threading.Lock()
         if not self._redis_url:
             self._bus = LocalBus()
-            self._presence = LocalPresence(self._grace, self._participant_gone)
+            self._presence = LocalPresence(self._grace, self._participant_gone, self._queue_grace)
+            self._presence.sweep = self._expect_waiting_customers
 
         from webapp.live.push import ChatLineCache, PanelCache
 
@@ -58,8 +60,9 @@ class Live:
                 return
             namespace = redis_namespace(self.app)
             self._presence = RedisPresence(
-                self._redis_url, namespace, self._grace, self._participant_gone
+                self._redis_url, namespace, self._grace, self._participant_gone, self._queue_grace
             )
+            self._presence.sweep = self._expect_waiting_customers
             self._bus = RedisBus(self._redis_url, namespace)
             self._namespace = namespace
 
@@ -72,14 +75,59 @@ class Live:
 
     def _participant_gone(self, deadline: Deadline) -> None:
         from webapp.extensions import db
+        from webapp.services import queue_grace
         from webapp.services.sessions import participant_gone
 
+        participant_id, support_session_id = deadline.participant_id, deadline.support_session_id
         set_at = datetime.fromtimestamp(deadline.set_at, UTC).replace(tzinfo=None)
         with self.app.app_context():
             try:
-                participant_gone(deadline.support_session_id, deadline.participant_id, set_at)
+                if deadline.held:
+                    self._queue_grace_over(deadline, set_at)
+                elif queue_grace.keeps_place(support_session_id, participant_id, set_at):
+                    # A customer waiting for an agent keeps its place longer
+                    # than a page: QUEUE_GRACE_SECONDS from the same moment.
+                    self.presence.hold(participant_id, support_session_id, deadline.set_at)
+                else:
+                    participant_gone(support_session_id, participant_id, set_at)
             finally:
                 db.session.remove()
+
+    def _expect_waiting_customers(self) -> None:
+        """Customers waiting in a queue with no socket are expected again: a
+        restart forgets in-process deadlines, and a worker killed while it
+        handled one loses it, and none may wait unseen for good (#13 item 3).
+        A customer that has a deadline keeps it."""
+        from webapp.extensions import db
+        from webapp.services import queue_grace
+
+        with self.app.app_context():
+            try:
+                waiting = queue_grace.waiting_customers()
+            finally:
+                db.session.remove()
+        online = self.presence.connected_among([participant_id for participant_id, _ in waiting])
+        for participant_id, support_session_id in waiting:
+            if participant_id not in online:
+                self.presence.expect(participant_id, support_session_id)
+
+    def _queue_grace_over(self, deadline: Deadline, set_at: datetime) -> None:
+        """Until the service says the seat is settled, the held deadline comes
+        back at the reaper's next turn: a lost compare-and-set, or a database
+        that failed for a moment, must not leave a customer waiting in a
+        queue for good (why cf2989c reverted the first try)."""
+        from webapp.services import queue_grace
+
+        settled = False
+        try:
+            settled = queue_grace.grace_over(
+                deadline.support_session_id, deadline.participant_id, set_at
+            )
+        finally:
+            if not settled:
+                self.presence.hold(
+                    deadline.participant_id, deadline.support_session_id, deadline.set_at
+                )
 
 
 def decline_socket_compression() -> None:

@@ -5,6 +5,10 @@ A reload closes the old socket and opens a new one within a second or two;
 closing the tab or navigating away leaves nothing. So a session ends only when
 its controller has had no socket for PRESENCE_GRACE_SECONDS.
 
+A service may ask for a longer grace for one seat once the first has run out
+(`hold`): a customer waiting in a queue keeps its place QUEUE_GRACE_SECONDS,
+counted from the same moment the page went (#13 item 3).
+
 `LocalPresence` keeps this in the process; `RedisPresence` (redis_presence.py)
 keeps it in Redis so a socket may come back on another worker or machine.
 Both share the reaper here: a thread that hands each overdue deadline to
@@ -20,6 +24,7 @@ from typing import NamedTuple
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.0  # how often a worker refreshes its sockets' presence
+SWEEP_SECONDS = 30.0  # how often the reaper runs `sweep`
 
 
 class Deadline(NamedTuple):
@@ -30,11 +35,22 @@ class Deadline(NamedTuple):
     participant_id: int
     support_session_id: int
     set_at: float  # epoch seconds
+    held: bool = False  # the longer grace of `hold` ran out, not the page's
 
 
 class Presence:
-    def __init__(self, grace_seconds: float, on_expired: Callable[[Deadline], None]):
+    # Run by the reaper every SWEEP_SECONDS, for what no deadline may cover:
+    # a restart forgets in-process deadlines (Live sets it).
+    sweep: Callable[[], None] | None = None
+
+    def __init__(
+        self,
+        grace_seconds: float,
+        on_expired: Callable[[Deadline], None],
+        hold_seconds: float | None = None,
+    ):
         self.grace_seconds = grace_seconds
+        self.hold_seconds = grace_seconds if hold_seconds is None else hold_seconds
         self._on_expired = on_expired
         self._reaper: threading.Thread | None = None
         self._reaper_lock = threading.Lock()
@@ -51,6 +67,13 @@ class Presence:
 
     def expect(self, participant_id: int, support_session_id: int) -> None:
         """A page was served: if its socket never arrives, treat it as gone."""
+        raise NotImplementedError
+
+    def hold(self, participant_id: int, support_session_id: int, since: float) -> None:
+        """The seat's page grace ran out but the seat may wait longer: a held
+        deadline at `since` + hold_seconds, which a socket removes like any
+        other. `since` is when the page went, so the wait is counted once;
+        a hold that is already due (a retry) comes at the reaper's next turn."""
         raise NotImplementedError
 
     def connected_among(self, participant_ids: list[int]) -> set[int]:
@@ -75,7 +98,14 @@ class Presence:
             self._reaper.start()
 
     def _reap(self) -> None:
+        next_sweep = time.monotonic()
         while not self._stopping.wait(min(0.5, self.grace_seconds / 4)):
+            if self.sweep is not None and time.monotonic() >= next_sweep:
+                next_sweep = time.monotonic() + SWEEP_SECONDS
+                try:
+                    self.sweep()
+                except Exception:
+                    log.exception("presence sweep failed")
             try:
                 due = self._take_due(time.time())
             except Exception:  # a storage hiccup must not stop the reaper
@@ -89,10 +119,15 @@ class Presence:
 
 
 class LocalPresence(Presence):
-    def __init__(self, grace_seconds: float, on_expired: Callable[[Deadline], None]):
-        super().__init__(grace_seconds, on_expired)
+    def __init__(
+        self,
+        grace_seconds: float,
+        on_expired: Callable[[Deadline], None],
+        hold_seconds: float | None = None,
+    ):
+        super().__init__(grace_seconds, on_expired, hold_seconds)
         self._connections: dict[int, set[str]] = defaultdict(set)
-        self._deadlines: dict[int, tuple[float, int]] = {}  # participant -> (when, session)
+        self._deadlines: dict[int, tuple[float, Deadline]] = {}  # participant -> (when, deadline)
         self._lock = threading.Lock()
 
     def connect(self, participant_id: int, support_session_id: int, connection_id: str) -> bool:
@@ -108,10 +143,7 @@ class LocalPresence(Presence):
             if connections:
                 return False
             del self._connections[participant_id]
-            self._deadlines[participant_id] = (
-                time.time() + self.grace_seconds,
-                support_session_id,
-            )
+            self._deadlines[participant_id] = self._page_grace(participant_id, support_session_id)
         self._ensure_reaper()
         return True
 
@@ -119,9 +151,22 @@ class LocalPresence(Presence):
         with self._lock:
             if not self._connections.get(participant_id):
                 self._deadlines.setdefault(
-                    participant_id, (time.time() + self.grace_seconds, support_session_id)
+                    participant_id, self._page_grace(participant_id, support_session_id)
                 )
         self._ensure_reaper()
+
+    def hold(self, participant_id: int, support_session_id: int, since: float) -> None:
+        with self._lock:
+            if not self._connections.get(participant_id):
+                self._deadlines[participant_id] = (
+                    since + self.hold_seconds,
+                    Deadline(participant_id, support_session_id, since, held=True),
+                )
+        self._ensure_reaper()
+
+    def _page_grace(self, participant_id: int, support_session_id: int) -> tuple[float, Deadline]:
+        now = time.time()
+        return now + self.grace_seconds, Deadline(participant_id, support_session_id, now)
 
     def connected_among(self, participant_ids: list[int]) -> set[int]:
         with self._lock:
@@ -129,11 +174,7 @@ class LocalPresence(Presence):
 
     def _take_due(self, now: float) -> list[Deadline]:
         with self._lock:
-            due = [
-                Deadline(participant_id, support_session_id, when - self.grace_seconds)
-                for participant_id, (when, support_session_id) in self._deadlines.items()
-                if when <= now
-            ]
+            due = [deadline for when, deadline in self._deadlines.values() if when <= now]
             for deadline in due:
                 del self._deadlines[deadline.participant_id]
         return due

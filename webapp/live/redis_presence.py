@@ -5,7 +5,8 @@ Each socket is a member of its participant's sorted set, scored with the time
 it stops counting unless its worker heartbeats it (the reaper thread does, for
 all of the worker's sockets at once); a worker killed outright thus stops
 counting after HEARTBEAT_TTL. Deadlines sit in one sorted set as
-"participant:session"; the reaper that removes an entry (ZREM answers 1 to one
+"participant:session", or "participant:session:held" for a seat's longer
+grace (`hold`); the reaper that removes an entry (ZREM answers 1 to one
 caller) owns it. Every key starts with the deployment's namespace (#19).
 """
 
@@ -21,6 +22,7 @@ from webapp.live.presence import HEARTBEAT_SECONDS, Deadline, Presence
 log = logging.getLogger(__name__)
 HEARTBEAT_TTL = 3 * HEARTBEAT_SECONDS
 WATCH_SCAN_SECONDS = 2.0
+HELD = ":held"
 
 
 def seat_member(participant_id: int, support_session_id: int) -> str:
@@ -41,8 +43,9 @@ class RedisPresence(Presence):
         namespace: str,
         grace_seconds: float,
         on_expired: Callable[[Deadline], None],
+        hold_seconds: float | None = None,
     ):
-        super().__init__(grace_seconds, on_expired)
+        super().__init__(grace_seconds, on_expired, hold_seconds)
         self._redis = redis.Redis.from_url(url, decode_responses=True)
         self._key = f"{namespace}:presence"
         self._deadlines = f"{self._key}:deadlines"
@@ -64,7 +67,7 @@ class RedisPresence(Presence):
         pipe.zremrangebyscore(key, "-inf", now)
         pipe.zadd(key, {connection_id: now + HEARTBEAT_TTL})
         pipe.zcard(key)
-        pipe.zrem(self._deadlines, seat)
+        pipe.zrem(self._deadlines, seat, seat + HELD)
         pipe.sadd(self._watched, seat)
         live_count = pipe.execute()[2]
         with self._local_lock:
@@ -105,6 +108,14 @@ class RedisPresence(Presence):
         # reaper skips anyone with a live socket anyway.
         self._start_grace(participant_id, support_session_id, time.time() + self.grace_seconds)
 
+    def hold(self, participant_id: int, support_session_id: int, since: float) -> None:
+        # No check for a socket here: one may arrive right after it, and the
+        # reaper skips anyone with a live socket anyway. NX keeps the earlier
+        # of two holds (a crashed worker's seat may be given a grace twice).
+        member = seat_member(participant_id, support_session_id) + HELD
+        self._redis.zadd(self._deadlines, {member: since + self.hold_seconds}, nx=True)
+        self._ensure_reaper()
+
     def connected_among(self, participant_ids: list[int]) -> set[int]:
         if not participant_ids:
             return set()
@@ -135,14 +146,16 @@ class RedisPresence(Presence):
         for member, when in overdue:
             if not self._redis.zrem(self._deadlines, member):
                 continue  # another worker's reaper took it
-            seat = parse_seat_member(member)
+            held = member.endswith(HELD)
+            seat = parse_seat_member(member.removesuffix(HELD))
             if seat is None:
                 log.warning("dropped a presence deadline that names no seat: %r", member)
                 continue
             participant_id, support_session_id = seat
             if self._live_count(participant_id):
                 continue  # came back in time
-            due.append(Deadline(participant_id, support_session_id, when - self.grace_seconds))
+            grace = self.hold_seconds if held else self.grace_seconds
+            due.append(Deadline(participant_id, support_session_id, when - grace, held))
         return due
 
     def _watch_for_crashed_workers(self, now: float) -> None:

@@ -41,8 +41,13 @@ class AgentLoad:
     pending: int  # offers waiting for the agent's answer
 
     @property
+    def room(self) -> int:
+        """Places left: an offer holds one until it is answered or withdrawn."""
+        return max(0, self.agent.acd_capacity - self.seats - self.pending)
+
+    @property
     def has_room(self) -> bool:
-        return self.agent.available and self.seats + self.pending < self.agent.acd_capacity
+        return self.agent.available and self.room > 0
 
     def idle_order(self) -> tuple:
         """Least busy first, then longest idle; the id keeps the order stable."""
@@ -63,10 +68,16 @@ def loads(agents: list[User]) -> list[AgentLoad]:
             .group_by(Participant.user_id)
         ).all()
     )
+    # Only offers of sessions still waiting hold a place (#13 item 3).
     pending = dict(
         db.session.execute(
             sa.select(Offer.agent_id, sa.func.count(Offer.id))
-            .where(Offer.agent_id.in_(ids), Offer.state == OfferState.PENDING)
+            .join(SupportSession, SupportSession.id == Offer.support_session_id)
+            .where(
+                Offer.agent_id.in_(ids),
+                Offer.state == OfferState.PENDING,
+                SupportSession.state == SessionState.QUEUED,
+            )
             .group_by(Offer.agent_id)
         ).all()
     )
@@ -216,6 +227,15 @@ def accept_offer(agent: User, offer_id: int) -> SupportSession:
     return support_session
 
 
+def withdraw_offers(support_session: SupportSession) -> set[int]:
+    """An ending session's offers go, in the caller's transaction; returns
+    the agents they were for."""
+    offers = pending_offers_of_session(support_session.id)
+    for offer in offers:
+        withdraw(offer)
+    return {offer.agent_id for offer in offers}
+
+
 def withdraw(offer: Offer) -> None:
     offer.state, offer.decided_at = OfferState.WITHDRAWN, utcnow()
     events.notify_user(
@@ -240,21 +260,22 @@ def queue_moved(left: SupportSession) -> None:
         events.record(support_session, "queue_moved")
 
 
-def after_seats_closed(support_session: SupportSession, user_ids: set[int]) -> None:
-    """Sessions call this after a commit that closed seats: an ended session's
-    offers go, agents with nothing left to do start their idle time, and what
-    waits is routed to them (R6.6)."""
+def after_seats_closed(
+    support_session: SupportSession, user_ids: set[int], offered_ids: set[int] = frozenset()
+) -> None:
+    """Sessions call this after a commit that closed seats (and, for an
+    ended session, withdrew its offers to `offered_ids`): agents with nothing
+    left to do start their idle time, and what waits is routed at once to
+    every agent who has room again (R6.6, #13 item 3)."""
     if support_session.state == SessionState.QUEUED and not support_session.present_participants():
         _end_abandoned(support_session)
     elif not support_session.is_open:
-        for offer in pending_offers_of_session(support_session.id):
-            withdraw(offer)
         queue_moved(support_session)
     freed = [load.agent for load in loads(_agents_among(user_ids)) if load.seats == 0]
     for agent in freed:
         agent.idle_since = utcnow()
     db.session.commit()
-    for agent in freed:
+    for agent in _agents_among(set(user_ids) | set(offered_ids)):
         if agent.available:
             route_waiting_for(agent)
 

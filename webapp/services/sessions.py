@@ -201,7 +201,7 @@ def ended_sessions_of(user: User, limit: int = 10) -> list[SupportSession]:
     )
 
 
-def leave(participant: Participant) -> None:
+def leave(participant: Participant, reason: str = "left") -> None:
     """A customer or assistant goes; the controller must end or hand over instead (R5.3)."""
     support_session = participant.support_session
     if participant.left_at is not None or not support_session.is_open:
@@ -219,7 +219,7 @@ def leave(participant: Participant) -> None:
         db.session.rollback()
         return
     participant.left_at = utcnow()
-    participant.left_reason = "left"
+    participant.left_reason = reason
     if support_session.helped_participant_id == participant.id:
         support_session.helped = None
     activities.end_running(support_session, activities.EndReason.LEFT, participant=participant)
@@ -288,9 +288,12 @@ def _close(support_session: SupportSession, actor: Participant | None, reason: s
             participant.left_at = now
             participant.left_reason = "session_ended"
     activities.end_running(support_session, activities.EndReason.SESSION_ENDED)
+    # In the same commit as the end: no agent's place is ever held by a
+    # session that is over, even if what follows fails (#13 item 3).
+    offered_ids = acd.withdraw_offers(support_session)
     events.record(support_session, "ended", actor, reason=reason)
     db.session.commit()
-    acd.after_seats_closed(support_session, staff_ids)  # R6.6: agents freed, offers gone
+    acd.after_seats_closed(support_session, staff_ids, offered_ids)  # R6.6: agents freed
 
 
 def assist(rep: User, support_session: SupportSession) -> Participant:
