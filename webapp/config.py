@@ -74,6 +74,8 @@ class Config:
     BASE_URL = _BASE_URL
     PRESENCE_GRACE_SECONDS = float(os.environ.get("PRESENCE_GRACE_SECONDS") or 15)
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT") or "10 per minute"
+    # Tries on one session number, from all addresses together.
+    JOIN_NUMBER_RATE_LIMIT = os.environ.get("JOIN_NUMBER_RATE_LIMIT") or "20 per minute"
     INVITATION_TTL_HOURS = _env_int("INVITATION_TTL_HOURS", 24)
     # How many reverse proxies (nginx, a load balancer) stand in front and set
     # X-Forwarded-*. Without it, rate limits would count every customer as the
@@ -172,6 +174,7 @@ class TestConfig(Config):
     BASE_URL = ""
     WTF_CSRF_ENABLED = False
     JOIN_RATE_LIMIT = "1000 per minute"
+    JOIN_NUMBER_RATE_LIMIT = "1000 per minute"
     UPLOAD_RATE_LIMIT = "1000 per minute"
     PRESENCE_GRACE_SECONDS = 2.0
     QUEUE_GRACE_SECONDS = 4.0

@@ -108,7 +108,12 @@ def record(support_session_id: int):
 @login_required
 def invite_dialog(support_session_id: int):
     seat = staff_seat(support_session_id)
-    return render_template("dashboard/_invite_dialog.html", viewer=seat, form=_invite_form())
+    return render_template(
+        "dashboard/_invite_dialog.html",
+        viewer=seat,
+        form=_invite_form(),
+        open_invitations=invitations.open_invitations(support_session_id),
+    )
 
 
 @bp.post("/<int:support_session_id>/invite")
@@ -137,6 +142,21 @@ def invite(support_session_id: int):
     outcome = "link" if copy_link else ("mailto" if form.own_program.data else "sent")
     return render_template(
         "dashboard/_invite_result.html", viewer=seat, issued=issued, outcome=outcome
+    ) + render_template(
+        "dashboard/_open_invitations.html",
+        open_invitations=invitations.open_invitations(support_session_id),
+        oob=True,
+    )
+
+
+@bp.post("/<int:support_session_id>/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke_invitation(support_session_id: int, invitation_id: int):
+    seat = staff_seat(support_session_id)
+    invitations.revoke(seat, invitation_id)
+    return render_template(
+        "dashboard/_open_invitations.html",
+        open_invitations=invitations.open_invitations(support_session_id),
     )
 
 

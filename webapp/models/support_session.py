@@ -139,8 +139,20 @@ class Invitation(db.Model):
     invited_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("participants.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     expires_at: so.Mapped[datetime]
+    # A customer link is single-use: the first browser to join with it owns
+    # it (its seat is kept here), and a revoked link stops working (#13).
+    used_at: so.Mapped[datetime | None]
+    participant_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("participants.id", use_alter=True, name="fk_invitation_participant")
+    )
+    revoked_at: so.Mapped[datetime | None]
 
     support_session: so.Mapped[SupportSession] = so.relationship()
+
+    @property
+    def is_open(self) -> bool:
+        """Still usable by someone new: not used, revoked or expired."""
+        return self.used_at is None and self.revoked_at is None and self.expires_at > utcnow()
 
 
 class SessionEvent(db.Model):
