@@ -3,7 +3,7 @@
 import click
 from flask import Flask
 
-from webapp.services import demo, queues
+from webapp.services import customers, demo, queues, retention
 from webapp.services.errors import ServiceError
 from webapp.services.users import create_user, deactivate, find_user
 
@@ -51,6 +51,31 @@ def register(app: Flask) -> None:
             raise click.ClickException(str(error.message)) from None
         members = ", ".join(agent.email for agent in queue.members) or "no agents"
         click.echo(f"Created queue {queue.name} ({members})")
+
+    @app.cli.command("purge")
+    @click.option(
+        "--older-than",
+        "days",
+        type=click.IntRange(min=1),
+        metavar="DAYS",
+        help="Sessions that ended more than DAYS ago; default: the admin's retention.",
+    )
+    def purge_command(days: int | None):
+        """Remove ended sessions' files, recordings, chat and events past the retention."""
+        days = days or customers.site_settings().retention_days
+        if days is None:
+            raise click.ClickException(
+                "No retention is set: give --older-than DAYS, or set one under Inställningar."
+            )
+        purged = retention.purge_older_than(days)
+        click.echo(
+            f"Sessions ended more than {days} days ago: {purged.sessions} purged, "
+            f"{purged.files} files and {purged.recordings} recordings "
+            f"({purged.bytes / 1024 / 1024:.1f} MB), {purged.chat_lines} chat lines, "
+            f"{purged.events} events removed."
+        )
+        for path in purged.missing_on_disk:
+            click.echo(f"  already gone from disk: {path}")
 
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Seed only a database with no users.")

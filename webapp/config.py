@@ -93,12 +93,23 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     FILE_MAX_BYTES = _env_int("FILE_MAX_MB", 25) * 1024 * 1024
     RECORDING_MAX_BYTES = _env_int("RECORDING_MAX_MB", 500) * 1024 * 1024
+    # What all of one session's files and recordings, and all of the site's,
+    # may take on disk (#13 item 7).
+    SESSION_UPLOAD_QUOTA_BYTES = _env_int("SESSION_UPLOAD_QUOTA_MB", 2048) * 1024 * 1024
+    UPLOAD_QUOTA_BYTES = _env_int("UPLOAD_QUOTA_GB", 50) * 1024 * 1024 * 1024
     # Sent files per address: a customer needs no account, so this is what
     # stands between one browser and a full disk.
     UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT") or "20 per minute"
     # STUN and TURN servers for WebRTC, as RTCIceServer objects in JSON; none
     # are needed when every browser reaches every other directly.
     ICE_SERVERS = json.loads(os.environ.get("ICE_SERVERS") or "[]")
+    # A TURN server with coturn's use-auth-secret: each page gets credentials
+    # of its own, valid TURN_TTL_SECONDS (webapp/services/turn.py).
+    TURN_URLS = [
+        url.strip() for url in (os.environ.get("TURN_URLS") or "").split(",") if url.strip()
+    ]
+    TURN_SECRET = os.environ.get("TURN_SECRET") or None
+    TURN_TTL_SECONDS = _env_int("TURN_TTL_SECONDS", 12 * 3600)
 
     BABEL_DEFAULT_LOCALE = "sv"
     LANGUAGES = ("sv", "en")
@@ -136,6 +147,13 @@ def check(config) -> None:
     """Refuses settings that would make the app unsafe or wrong, in one line."""
     if not (config.get("TESTING") or config.get("DEBUG")):
         _check_secret_key(config.get("SECRET_KEY"))
+    if any("credential" in server for server in config.get("ICE_SERVERS") or []):
+        raise ConfigError(
+            "ICE_SERVERS carries a TURN password, which every page would show: "
+            "set TURN_URLS and TURN_SECRET for short-lived credentials per page instead."
+        )
+    if bool(config.get("TURN_URLS")) != bool(config.get("TURN_SECRET")):
+        raise ConfigError("TURN_URLS and TURN_SECRET go together: set both, or neither.")
     prefix = config.get("REDIS_PREFIX") or ""
     if REDIS_PATTERN_CHARACTERS & set(prefix) or any(c.isspace() for c in prefix):
         raise ConfigError(

@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter
 
 from webapp.extensions import db, login_manager
 from webapp.models import User
-from webapp.services import users
+from webapp.services import turn, users
 from webapp.services.errors import ServiceError
 
 
@@ -106,6 +106,7 @@ def register(app: Flask) -> None:
             # A session page inside the Flersessionsfönster's tab (R3.4).
             "embedded": has_request_context() and request.args.get("embed") == "1",
             "current_locale": str(get_locale()),
+            "ice_servers": turn.ice_servers,
         }
 
     @app.errorhandler(ServiceError)

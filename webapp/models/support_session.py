@@ -94,7 +94,8 @@ class Participant(db.Model):
     )
     role: so.Mapped[ParticipantRole] = so.mapped_column(sa.String(16))
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
-    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    # As long as a staff name (users.name); customers' names stop at 80.
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
     email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     # sha256 of the secret a customer's browser holds; the secret itself is
     # never stored, so a database leak does not hand out seats in sessions.

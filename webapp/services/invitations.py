@@ -105,7 +105,7 @@ def invite(
     )
     db.session.commit()
     if send_mail and email:
-        outbox = mailer.send(email, subject, body)
+        outbox = mailer.send(email, subject, body, secret=token)
         if not outbox.delivered and current_app.config.get("MAIL_SERVER"):
             raise ServiceError(
                 _l("The invitation could not be sent. Try again, or use your own email program."),

@@ -11,9 +11,15 @@ from webapp.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 
-def send(recipient: str, subject: str, body: str) -> OutboxMessage:
-    """Returns the outbox row; `delivered` says whether SMTP took it."""
-    outbox = OutboxMessage(recipient=recipient, subject=subject, body=body)
+REDACTED = "[…]"
+
+
+def send(recipient: str, subject: str, body: str, secret: str | None = None) -> OutboxMessage:
+    """Returns the outbox row; `delivered` says whether SMTP took it. The
+    row keeps the body without `secret` (an invitation's token): whoever
+    reads the outbox or a database copy must not get a seat from it."""
+    kept = body.replace(secret, REDACTED) if secret else body
+    outbox = OutboxMessage(recipient=recipient, subject=subject, body=kept)
     if current_app.config.get("MAIL_SERVER"):
         try:
             mail.send(Message(subject=subject, recipients=[recipient], body=body))
