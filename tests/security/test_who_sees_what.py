@@ -2,8 +2,11 @@
 it should. Customer links are single-use and revocable; join tries are
 counted per /64 and per session number."""
 
+import io
+
 import pytest
 from sqlalchemy.orm.attributes import set_committed_value
+from werkzeug.datastructures import FileStorage
 
 from tests.conftest import IsolatedClient, make_config
 from tests.factories import make_customer, make_rep, make_support_session
@@ -13,6 +16,7 @@ from webapp.extensions import db
 from webapp.models import Invitation, Participant, ParticipantRole
 from webapp.services import invitations, sessions
 from webapp.services.errors import ServiceError
+from webapp.services.secrets_ import digest, new_token
 
 
 def customers_in(support_session) -> list[str]:
@@ -167,3 +171,37 @@ def test_the_rep_revokes_a_link_from_the_invite_dialog(live_server, new_page):
     kim = new_page(width=390, height=844)
     kim.goto(link)
     expect(kim.get_by_role("main")).to_contain_text("Den här inbjudan har återkallats")
+
+
+def test_a_customer_who_joins_later_reads_nothing_from_before(app):
+    from tests.unit.test_socket_delivery import RecordingSocket
+    from webapp.blueprints.live import SessionConnection
+    from webapp.services import chat, files
+
+    support_session, rep_seat = make_support_session()
+    kim = make_customer(support_session, "Kim")
+    chat.post_message(kim, "Mitt personnummer är 19700101-1234")
+    files.share_file(kim, FileStorage(io.BytesIO(b"kims"), filename="kim.pdf"), None)
+    ola = make_customer(support_session, "Ola")
+    files.share_file(rep_seat, FileStorage(io.BytesIO(b"ola"), filename="till-ola.pdf"), ola.id)
+    chat.post_message(rep_seat, "Välkommen Ola")
+
+    assert [line.text for line in chat.history_for(ola)] == ["Välkommen Ola"]
+    assert [f.original_name for f in files.visible_files(ola)] == ["till-ola.pdf"]
+    assert len(chat.history_for(rep_seat)) == 2 and len(chat.history_for(kim)) == 2
+    assert [f.original_name for f in files.visible_files(kim)] == ["kim.pdf"]
+
+    page = app.test_client()
+    with page.session_transaction() as cookie:
+        secret = new_token()
+        ola.secret_hash = digest(secret)
+        db.session.commit()
+        cookie["seats"] = {str(support_session.id): secret}
+    shown = page.get(f"/join/session/{support_session.id}").text
+    assert "Välkommen Ola" in shown and "19700101" not in shown and "kim.pdf" not in shown
+
+    with app.test_request_context():
+        socket = SessionConnection(RecordingSocket(), support_session.id, ola.id, "sv")
+        socket._send_everything()
+    sent = "".join(socket.ws.sent)
+    assert "Välkommen Ola" in sent and "19700101" not in sent

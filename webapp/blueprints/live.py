@@ -20,7 +20,7 @@ from simple_websocket import ConnectionClosed
 from webapp.blueprints.seats import viewer_of
 from webapp.extensions import db, sock
 from webapp.live import signals
-from webapp.live.push import render_chat_line
+from webapp.live.push import customer_chat_log, render_chat_line
 from webapp.models import Participant
 from webapp.services import activities, chat, events, files, sessions
 from webapp.services.errors import ServiceError
@@ -177,7 +177,13 @@ class SessionConnection:
         if kind is None:  # this seat has left
             return False
         html = snapshot.html[kind]
-        if with_chat_log:
+        if with_chat_log and kind.startswith("customer"):
+            try:
+                chat_html, self.chat_ids_in_log = customer_chat_log(self.viewer_id, self.locale)
+            finally:
+                db.session.remove()
+            html += chat_html
+        elif with_chat_log:
             html += snapshot.chat_html
             self.chat_ids_in_log = snapshot.chat_ids
         self.ws.send(html)

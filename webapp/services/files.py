@@ -297,9 +297,15 @@ def _visible(viewer: Participant) -> dict[str, list[SessionFile]]:
 
 
 def _may_see(viewer: Participant, stored: SessionFile) -> bool:
+    """Staff see every file and recording; a customer the files addressed to
+    them, and those sent to everyone since they joined (#13 item 5)."""
     if stored.purpose == FilePurpose.RECORDING:
         return viewer.is_staff
-    return stored.recipient_id in (None, viewer.id) or stored.sender_id == viewer.id
+    if stored.sender_id == viewer.id or stored.recipient_id == viewer.id:
+        return True
+    if stored.recipient_id is not None:
+        return False
+    return viewer.is_staff or stored.created_at >= viewer.joined_at
 
 
 def _path_of(stored: SessionFile) -> Path:

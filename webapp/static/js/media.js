@@ -128,9 +128,25 @@ class Media {
     this.stage.removePeer(key);
   }
 
+  // A new page gets only what the server lists as running: a share the
+  // server ended (a customer switch) must not reach someone who just came.
   sendAllTo(id, page) {
     const peer = this.peer(id, page);
-    this.local.forEach((entry, kind) => peer.send(kind, entry.stream));
+    const ended = this.endedTest();
+    this.local.forEach((entry, kind) => {
+      if (!ended(entry.activityId)) peer.send(kind, entry.stream);
+    });
+  }
+
+  // Whether an activity ended: a panel at least as new as it (its mark)
+  // leaves it out. A push may trail the answer that started an activity,
+  // and pushes are coalesced, so a newer activity is not judged yet. An
+  // ended session's page has no panel at all, and everything in it ended.
+  endedTest() {
+    const ids = new Set(this.running().map((activity) => activity.id));
+    const panel = document.getElementById("activities");
+    const mark = panel ? Number(panel.dataset.mark) : Infinity;
+    return (activityId) => !ids.has(activityId) && mark >= activityId;
   }
 
   // Peers of participants who left the session go with them.
@@ -218,14 +234,7 @@ class Media {
 
   follow() {
     const running = this.running();
-    const ids = new Set(running.map((activity) => activity.id));
-    // A push may trail the answer that started an activity, and pushes are
-    // coalesced, so a panel may never list it: it ended when a panel at
-    // least as new as the activity (its mark) leaves it out. An ended
-    // session's page has no panel at all, and everything in it ended.
-    const panel = document.getElementById("activities");
-    const mark = panel ? Number(panel.dataset.mark) : Infinity;
-    const ended = (activityId) => !ids.has(activityId) && mark >= activityId;
+    const ended = this.endedTest();
     this.local.forEach((entry, kind) => {
       if (ended(entry.activityId)) {
         this.stop(kind, false);
