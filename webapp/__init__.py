@@ -66,8 +66,9 @@ def create_app(config: type | object = Config) -> Flask:
     app.url_map.converters["int"] = RowIdConverter
     register_blueprints(app)
 
-    from webapp import cli, headers, web
+    from webapp import cli, headers, logs, web
 
+    logs.configure(app)
     cli.register(app)
     web.register(app)
     headers.register(app)

@@ -111,6 +111,10 @@ class Config:
     TURN_SECRET = os.environ.get("TURN_SECRET") or None
     TURN_TTL_SECONDS = _env_int("TURN_TTL_SECONDS", 12 * 3600)
 
+    # /metrics answers only with this bearer token, and not at all without it.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    LOG_FORMAT = os.environ.get("LOG_FORMAT") or "text"
+
     BABEL_DEFAULT_LOCALE = "sv"
     LANGUAGES = ("sv", "en")
     WTF_CSRF_TIME_LIMIT = None  # a dashboard stays open for hours (R1.5)

@@ -66,6 +66,12 @@ class Live:
             self._bus = RedisBus(self._redis_url, namespace)
             self._namespace = namespace
 
+    def ping_redis(self) -> None:
+        """Raises when Redis does not answer (readiness, #14)."""
+        import redis
+
+        redis.Redis.from_url(self._redis_url, socket_timeout=2, socket_connect_timeout=2).ping()
+
     def publish(self, support_session_id: int, message: dict) -> None:
         self.bus.publish(support_session_id, message)
 

@@ -7,7 +7,10 @@ every worker's sockets hear every worker's events.
 
 import queue
 import threading
+import time
 from collections import defaultdict
+
+from webapp.metrics import DELIVERIES, DELIVERY_SECONDS, OPEN_SOCKETS
 
 
 def user_channel(user_id: int) -> int:
@@ -55,24 +58,31 @@ class LocalBus:
         subscription = Subscription(self, channel)
         with self._lock:
             self._subscribers[channel].add(subscription)
+        OPEN_SOCKETS.inc()  # every socket holds one subscription
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
             subscribers = self._subscribers.get(subscription.channel)
-            if subscribers is not None:
-                subscribers.discard(subscription)
-                if not subscribers:
-                    del self._subscribers[subscription.channel]
+            if subscribers is None or subscription not in subscribers:
+                return
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self._subscribers[subscription.channel]
+        OPEN_SOCKETS.dec()
 
     def publish(self, channel: int, message: dict) -> None:
-        self.deliver(channel, message)
+        self.deliver(channel, message, time.time())
 
-    def deliver(self, channel: int, message: dict) -> None:
+    def deliver(self, channel: int, message: dict, published_at: float | None = None) -> None:
         with self._lock:
             if message.get("kind") != "signal":  # signalling changes no panel
                 self._generations[channel] += 1
             subscribers = list(self._subscribers.get(channel, ()))
+        if subscribers:
+            DELIVERIES.inc(len(subscribers))
+            if published_at is not None:
+                DELIVERY_SECONDS.observe(max(0.0, time.time() - published_at))
         for subscription in subscribers:
             subscription.put(message)
 

@@ -29,7 +29,9 @@ class RedisBus(LocalBus):
         self._ready = threading.Event()
 
     def publish(self, channel: int, message: dict) -> None:
-        self._redis.publish(f"{self._prefix}{channel}", json.dumps(message))
+        # The time rides along, for the delivery-latency metric across workers.
+        envelope = {"message": message, "published_at": time.time()}
+        self._redis.publish(f"{self._prefix}{channel}", json.dumps(envelope))
 
     def subscribe(self, channel: int) -> Subscription:
         subscription = super().subscribe(channel)
@@ -68,9 +70,12 @@ class RedisBus(LocalBus):
             log.warning("dropped a message on a channel that is not ours: %r", channel_name)
             return
         try:
-            message = json.loads(data)
+            envelope = json.loads(data)
         except ValueError:
             log.warning("dropped a message that is not JSON on %r", channel_name)
             return
+        message = envelope.get("message") if isinstance(envelope, dict) else None
+        published_at = envelope.get("published_at") if isinstance(envelope, dict) else None
         if isinstance(message, dict):
-            self.deliver(int(suffix), message)
+            at = published_at if isinstance(published_at, int | float) else None
+            self.deliver(int(suffix), message, at)

@@ -6,6 +6,7 @@ from flask import current_app
 from flask_mail import Message
 
 from webapp.extensions import db, mail
+from webapp.metrics import MAIL
 from webapp.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -24,9 +25,11 @@ def send(recipient: str, subject: str, body: str, secret: str | None = None) -> 
         try:
             mail.send(Message(subject=subject, recipients=[recipient], body=body))
             outbox.delivered = True
+            MAIL.labels("sent").inc()
         except OSError as exc:  # smtplib errors derive from OSError
             log.warning("mail to %s failed: %s", recipient, exc)
             outbox.error = str(exc)[:500]
+            MAIL.labels("failed").inc()
     else:
         log.info("mail (no MAIL_SERVER, outbox only) to %s: %s\n%s", recipient, subject, body)
     db.session.add(outbox)
