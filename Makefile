@@ -50,10 +50,12 @@ serve: install
 bench: install-dev
 	cd bench && ../$(PY) run.py
 
-# Debian's chromium for the browser tests, nginx for the reverse-proxy test.
+# Debian's chromium for the browser tests, nginx for the reverse-proxy test,
+# coturn for the TURN relay test.
 browser:
-	@test -x $(CHROMIUM) -a -x /usr/sbin/nginx || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core nginx-light; }
+	@test -x $(CHROMIUM) -a -x /usr/sbin/nginx -a -x /usr/bin/turnserver || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core nginx-light \
+	  coturn; }
 
 # Everything on SQLite, then the service and route tests again on PostgreSQL.
 test: install-dev browser

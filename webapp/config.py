@@ -110,6 +110,9 @@ class Config:
     ]
     TURN_SECRET = os.environ.get("TURN_SECRET") or None
     TURN_TTL_SECONDS = _env_int("TURN_TTL_SECONDS", 12 * 3600)
+    # "relay" makes every page use the TURN server, never a direct path: to
+    # prove a TURN set-up works (and in its test). "all" is for real use.
+    ICE_TRANSPORT_POLICY = "relay" if os.environ.get("ICE_TRANSPORT_POLICY") == "relay" else "all"
 
     # /metrics answers only with this bearer token, and not at all without it.
     METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None

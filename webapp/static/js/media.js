@@ -35,12 +35,15 @@ class Media {
     this.page = Math.random().toString(36).slice(2, 14);
     this.text = section.dataset;
     this.iceServers = JSON.parse(section.dataset.iceServers || "[]");
+    // "relay" only to prove a TURN server works (ICE_TRANSPORT_POLICY).
+    this.iceTransportPolicy = section.dataset.iceTransportPolicy || "all";
     this.socket = null;
     this.local = new Map(); // kind -> {activityId, stream}
     this.starting = new Set(); // kinds asked for and not answered yet
     this.orphansEnded = new Set(); // activity ids this page already ended
     this.peers = new Map(); // "participant/page" -> Peer
     this.restarted = new Map(); // "participant/page" -> when its connection was last rebuilt
+    this.unconnected = new Map(); // "participant/page" -> since when it has tried to connect
     this.stage = new Stage(document.getElementById("media-stage"), this.me, JSON.parse(section.dataset.kindNames));
     this.recorder = new Recorder(this);
   }
@@ -96,15 +99,25 @@ class Media {
       // Exactly one side of each pair is polite: the higher participant id,
       // or between two tabs of one participant, the higher page id.
       const polite = id === this.me ? this.page > page : this.me > id;
-      const peer = new Peer(polite, this.iceServers, {
+      const peer = new Peer(polite, { iceServers: this.iceServers, iceTransportPolicy: this.iceTransportPolicy }, {
         signal: (signal) => this.signal(id, page, signal),
+        connected: () => {
+          this.unconnected.delete(key);
+          if (this.failedWith === id) this.say("");
+        },
         track: (track, stream) => {
           this.stage.showRemote(key, id, track, stream, this.nameOf(id));
           this.follow(); // a tile the panel already lists is marked seen now
         },
-        failed: () => this.restart(id, page),
+        failed: () => {
+          // In words, not a blank tile: who, and what to try (#14).
+          this.failedWith = id;
+          this.say(this.text.msgPeerFailed.replace("{name}", this.nameOf(id)));
+          this.restart(id, page);
+        },
       });
       peer.participant = id;
+      peer.since = this.unconnected.get(key);
       this.peers.set(key, peer);
     }
     return this.peers.get(key);
@@ -123,6 +136,8 @@ class Media {
   }
 
   drop(key) {
+    const since = this.peers.get(key)?.unconnectedSince();
+    if (since) this.unconnected.set(key, since);
     this.peers.get(key)?.close();
     this.peers.delete(key);
     this.stage.removePeer(key);
