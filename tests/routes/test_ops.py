@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import make_config
-from tests.factories import make_customer, make_support_session
+from tests.factories import make_customer, make_rep, make_support_session
 from webapp import create_app
 from webapp.extensions import db
 from webapp.logs import JsonLines, Redacting
@@ -89,3 +89,37 @@ def test_json_lines_carry_the_request_id(app, client):
     assert seen[0]["path"] == "/join/i/[…]" and seen[0]["level"] == "INFO"
     answer = client.get("/", headers={"X-Request-ID": "not ok <script>"})
     assert len(answer.headers["X-Request-ID"]) == 32  # a bad one is replaced
+
+
+def database_gone(*_args, **_kwargs):
+    raise OperationalError("SELECT …", {}, Exception("server closed the connection unexpectedly"))
+
+
+def test_a_database_restart_answers_a_clear_503_not_a_traceback(app, client, login_as, monkeypatch):
+    from webapp.services import sessions, users
+
+    monkeypatch.setattr(sessions, "find_open_by_number", database_gone)
+    answer = client.post("/join/", data={"number": "123456789", "name": "Kim"})
+    assert answer.status_code == 503 and int(answer.headers["Retry-After"]) > 0
+    assert "Tjänsten är inte tillgänglig just nu" in answer.text
+    assert "Traceback" not in answer.text
+
+    rep_client = login_as(make_rep())
+    monkeypatch.setattr(users, "user_for_cookie", database_gone)  # even loading the user fails
+    answer = rep_client.get("/support/", headers={"HX-Request": "true"})
+    assert answer.status_code == 503 and "Tjänsten är inte tillgänglig just nu" in answer.text
+
+
+def test_a_redis_restart_answers_a_clear_503(app, login_as, monkeypatch):
+    import redis
+
+    rep = make_rep()
+    support_session, _ = make_support_session(rep)
+    client = login_as(rep)
+
+    def redis_gone(*_args):
+        raise redis.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(app.extensions["live"].presence, "expect", redis_gone)
+    answer = client.get(f"/dashboard/{support_session.id}")
+    assert answer.status_code == 503 and "Tjänsten är inte tillgänglig just nu" in answer.text

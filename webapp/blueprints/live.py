@@ -20,6 +20,7 @@ from simple_websocket import ConnectionClosed
 from webapp.blueprints.seats import viewer_of
 from webapp.extensions import db, sock
 from webapp.live import signals
+from webapp.live.bus import RESYNC
 from webapp.live.push import customer_chat_log, render_chat_line
 from webapp.models import Participant
 from webapp.services import activities, chat, events, files, sessions
@@ -136,6 +137,11 @@ class SessionConnection:
             for message in messages:
                 if message["kind"] == CLOSED:
                     continue  # the loop sees ws.connected is false
+                if message["kind"] == RESYNC:
+                    if not self._send_everything():
+                        self.ws.close(reason=NORMAL_CLOSURE, message="session over")
+                        return False
+                    continue
                 if message["kind"] == events.LOGGED_OUT:
                     if is_logged_out(message, self.staff_login):
                         self.ws.close(reason=POLICY_VIOLATION, message="logged out")

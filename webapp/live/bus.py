@@ -12,6 +12,8 @@ from collections import defaultdict
 
 from webapp.metrics import DELIVERIES, DELIVERY_SECONDS, OPEN_SOCKETS
 
+RESYNC = "resync"  # a socket sends its page everything again
+
 
 def user_channel(user_id: int) -> int:
     """A staff member's own channel (the multi-session window's tabs, the
