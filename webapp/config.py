@@ -66,6 +66,13 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")
+    # A mail SMTP refused is tried again after 10 s, 20 s, 40 s … (at most an
+    # hour apart), MAIL_MAX_ATTEMPTS times in all; the sender looks every
+    # MAIL_POLL_SECONDS for tries that came due.
+    MAIL_RETRY_SECONDS = float(os.environ.get("MAIL_RETRY_SECONDS") or 10)
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_POLL_SECONDS = 5.0
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or (
         "Supportcenter <support@localhost>"
     )

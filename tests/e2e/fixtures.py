@@ -86,16 +86,15 @@ def make_live_server(tmp_path, smtp_inbox):
     started = []
 
     def start(**settings):
-        app = create_app(
-            make_config(
-                SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / f'e2e{len(started)}.sqlite'}",
-                MAIL_SERVER="127.0.0.1",
-                MAIL_PORT=smtp_port,
-                MAIL_SUPPRESS_SEND=False,  # Flask-Mail would swallow mail under TESTING
-                PRESENCE_GRACE_SECONDS=2.0,
-                **settings,
-            )
-        )
+        defaults = {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / f'e2e{len(started)}.sqlite'}",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_port,
+            "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would swallow mail under TESTING
+            "MAIL_POLL_SECONDS": 0.5,
+            "PRESENCE_GRACE_SECONDS": 2.0,
+        }
+        app = create_app(make_config(**{**defaults, **settings}))
         with app.app_context():
             db.create_all()
         server = make_server("127.0.0.1", 0, app, threaded=True)

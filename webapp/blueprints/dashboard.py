@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from webapp.extensions import db
 from webapp.live.push import page_context
 from webapp.models import InvitationRole, Participant
-from webapp.services import customers, files, invitations, sessions
+from webapp.services import customers, files, invitations, mailer, sessions
 from webapp.services.chat import recent_messages
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx, parse_id
@@ -112,7 +112,7 @@ def invite_dialog(support_session_id: int):
         "dashboard/_invite_dialog.html",
         viewer=seat,
         form=_invite_form(),
-        open_invitations=invitations.open_invitations(support_session_id),
+        **_invitations_context(support_session_id),
     )
 
 
@@ -143,9 +143,7 @@ def invite(support_session_id: int):
     return render_template(
         "dashboard/_invite_result.html", viewer=seat, issued=issued, outcome=outcome
     ) + render_template(
-        "dashboard/_open_invitations.html",
-        open_invitations=invitations.open_invitations(support_session_id),
-        oob=True,
+        "dashboard/_open_invitations.html", oob=True, **_invitations_context(support_session_id)
     )
 
 
@@ -155,9 +153,27 @@ def revoke_invitation(support_session_id: int, invitation_id: int):
     seat = staff_seat(support_session_id)
     invitations.revoke(seat, invitation_id)
     return render_template(
-        "dashboard/_open_invitations.html",
-        open_invitations=invitations.open_invitations(support_session_id),
+        "dashboard/_open_invitations.html", **_invitations_context(support_session_id)
     )
+
+
+@bp.get("/<int:support_session_id>/invitations")
+@login_required
+def open_invitations(support_session_id: int):
+    """The list again, while a mail in it is still on its way (it polls)."""
+    staff_seat(support_session_id)
+    return render_template(
+        "dashboard/_open_invitations.html", **_invitations_context(support_session_id)
+    )
+
+
+def _invitations_context(support_session_id: int) -> dict:
+    listed = invitations.open_invitations(support_session_id)
+    return {
+        "support_session_id": support_session_id,
+        "open_invitations": listed,
+        "mail_states": mailer.states_of([invitation.id for invitation in listed]),
+    }
 
 
 @bp.post("/<int:support_session_id>/help/<int:participant_id>")

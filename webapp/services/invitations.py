@@ -103,14 +103,9 @@ def invite(
         email=email,
         by_server=send_mail,
     )
-    db.session.commit()
     if send_mail and email:
-        outbox = mailer.send(email, subject, body, secret=token)
-        if not outbox.delivered and current_app.config.get("MAIL_SERVER"):
-            raise ServiceError(
-                _l("The invitation could not be sent. Try again, or use your own email program."),
-                502,
-            )
+        mailer.queue(email, subject, body, invitation_id=invitation.id)
+    db.session.commit()
     return IssuedInvitation(invitation, link, subject, body)
 
 
