@@ -209,7 +209,7 @@ class SessionConnection:
 
     def _pass_signal(self, message: dict) -> None:
         if signals.is_for(message, self.viewer_id):
-            self.ws.send(json.dumps(signals.delivered(message)))
+            self.ws.send(signals.as_frame(signals.delivered(message)))
 
     def _take_chat_line(self, text: str) -> None:
         error = ""
