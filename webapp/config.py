@@ -72,6 +72,11 @@ class Config:
     SOCK_SERVER_OPTIONS = {"ping_interval": 20}
     WEBSOCKET_COMPRESSION = os.environ.get("WEBSOCKET_COMPRESSION", "").lower() in ("1", "true")
 
+    # The live socket's limits (#13 item 2, docs/security.md "The live socket").
+    # A bigger frame is refused with 1009 before it is buffered; an SDP with
+    # many tracks stays well under 64 KiB.
+    LIVE_MAX_MESSAGE_BYTES = _env_int("LIVE_MAX_MESSAGE_KB", 64) * 1024
+
 
 class ConfigError(ValueError):
     """A setting the app will not start with; the message says what to set."""

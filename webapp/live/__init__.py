@@ -100,6 +100,12 @@ def decline_socket_compression() -> None:
 def init_app(app: Flask) -> Live:
     if not app.config.get("WEBSOCKET_COMPRESSION"):
         decline_socket_compression()
+    # simple_websocket counts a message as it arrives and refuses it with 1009
+    # past this size, before it has buffered more (#13 item 2).
+    app.config["SOCK_SERVER_OPTIONS"] = {
+        **app.config.get("SOCK_SERVER_OPTIONS", {}),
+        "max_message_size": app.config["LIVE_MAX_MESSAGE_BYTES"],
+    }
     live = Live(app)
     app.extensions["live"] = live
     return live
