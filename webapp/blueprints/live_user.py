@@ -5,6 +5,7 @@ Each view names a partial renderer; on every event of the user's channel the
 socket sends that partial again (coalesced), so it converges to a reload.
 """
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -17,8 +18,10 @@ from simple_websocket import ConnectionClosed
 from webapp.blueprints.live import POLICY_VIOLATION, _same_site
 from webapp.extensions import db, sock
 from webapp.live.bus import user_channel
+from webapp.live.limits import TRY_AGAIN_LATER
 from webapp.models import User
 
+log = logging.getLogger(__name__)
 bp = Blueprint("live_user", __name__)
 
 COALESCE_SECONDS = 0.25
@@ -52,8 +55,25 @@ def user_socket(ws, view_name: str):
     user_id, locale = current_user.id, str(get_locale())
     app = current_app._get_current_object()
     db.session.remove()
+    limits = app.extensions["live"].limits
+    holder = ("user", user_id)
+    if not limits.claim(holder):
+        log.warning(
+            "user %s already holds %d sockets; refusing one more", user_id, limits.sockets_per_seat
+        )
+        ws.close(reason=POLICY_VIOLATION, message="too many sockets")
+        return
+    try:
+        serve_view(
+            limits.guard(ws, f"user {user_id}'s {view_name} page"), app, user_id, locale, render
+        )
+    finally:
+        limits.release(holder)
+
+
+def serve_view(ws, app, user_id: int, locale: str, render: Callable[[User], str]) -> None:
     live = app.extensions["live"]
-    subscription = live.bus.subscribe(user_channel(user_id))
+    subscription = live.bus.subscribe(user_channel(user_id), limit=live.limits.queue_messages)
     closed = threading.Event()
 
     def read() -> None:
@@ -62,8 +82,9 @@ def user_socket(ws, view_name: str):
                 ws.receive()  # the page sends nothing; this notices the close
         except ConnectionClosed:
             pass
-        closed.set()
-        subscription.put({"kind": "closed"})
+        finally:
+            closed.set()
+            subscription.put_own({"kind": "closed"})
 
     def send_view() -> None:
         try:
@@ -80,6 +101,10 @@ def user_socket(ws, view_name: str):
                 continue
             time.sleep(COALESCE_SECONDS)  # a burst of events costs one render
             subscription.drain()
+            if subscription.overflowed:
+                # Events were dropped; a new socket starts from a fresh view.
+                ws.close(reason=TRY_AGAIN_LATER, message="fell behind")
+                return
             if not closed.is_set():
                 send_view()
     except ConnectionClosed:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from flask import Flask
 
 from webapp.live.bus import LocalBus
+from webapp.live.limits import SocketLimits
 from webapp.live.presence import Deadline, LocalPresence, Presence
 
 
@@ -26,6 +27,7 @@ class Live:
 
         self.panels = PanelCache()
         self.chat_lines = ChatLineCache()
+        self.limits = SocketLimits(app)
 
     @property
     def bus(self) -> LocalBus:

@@ -31,8 +31,8 @@ class RedisBus(LocalBus):
     def publish(self, channel: int, message: dict) -> None:
         self._redis.publish(f"{self._prefix}{channel}", json.dumps(message))
 
-    def subscribe(self, channel: int) -> Subscription:
-        subscription = super().subscribe(channel)
+    def subscribe(self, channel: int, **options) -> Subscription:
+        subscription = super().subscribe(channel, **options)
         self._ensure_listener()
         return subscription
 
