@@ -5,6 +5,8 @@ On connect the viewer gets its current panels, not a replay: a page whose
 socket dropped while things happened converges to what a reload would show.
 """
 
+import contextlib
+import functools
 import json
 import logging
 import threading
@@ -14,13 +16,14 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from simple_websocket import ConnectionClosed
 
 from webapp.blueprints.seats import viewer_of
 from webapp.extensions import db, sock
 from webapp.live import signals
 from webapp.live.bus import OVERFLOWED
-from webapp.live.limits import TRY_AGAIN_LATER
+from webapp.live.limits import INTERNAL_ERROR, TRY_AGAIN_LATER
 from webapp.live.push import render_chat_line
 from webapp.models import Participant
 from webapp.services import activities, chat, files, sessions
@@ -55,7 +58,27 @@ def _same_site() -> bool:
     return urlsplit(origin).hostname == urlsplit(f"//{request.host}").hostname
 
 
+def closes_on_error(handler):
+    """A socket handler that raises is logged and closed with 1011 (htmx
+    reconnects on it): raised into flask-sock, the error became an HTTP 500
+    written into the upgraded socket (#13 item 2)."""
+
+    @functools.wraps(handler)
+    def handle(ws, *args, **kwargs):
+        try:
+            handler(ws, *args, **kwargs)
+        except ConnectionClosed:
+            pass
+        except Exception:
+            log.exception("live socket %s failed; closing it with 1011", request.path)
+            with contextlib.suppress(ConnectionClosed, OSError):
+                ws.close(reason=INTERNAL_ERROR, message="internal error")
+
+    return handle
+
+
 @sock.route("/live/sessions/<int:support_session_id>", bp=bp)
+@closes_on_error
 def session_socket(ws, support_session_id: int):
     viewer = _viewer(support_session_id) if _same_site() else None
     if viewer is None:
@@ -123,6 +146,9 @@ class SessionConnection:
             self._pump(subscription)
         except ConnectionClosed:
             pass
+        except Exception:
+            log.exception("%s failed; closing it with 1011", self.label)
+            self.ws.close(reason=INTERNAL_ERROR, message="internal error")
         finally:
             subscription.close()
             if live.presence.disconnect(
@@ -166,11 +192,20 @@ class SessionConnection:
                 self._handle([message])
 
     def _handle(self, messages: list[dict]) -> bool:
-        """Sends chat at once; returns whether the panels need a render."""
+        """Sends chat at once; returns whether the panels need a render. A
+        message that fails is logged and dropped; the socket goes on."""
         try:
             panels_changed = False
             for message in messages:
-                panels_changed |= self._handle_one(message)
+                try:
+                    panels_changed |= self._handle_one(message)
+                except ConnectionClosed:
+                    raise
+                except Exception:
+                    db.session.rollback()
+                    log.exception(
+                        "%s dropped a %s message that failed", self.label, message["kind"]
+                    )
             return panels_changed
         finally:
             # A socket lives for hours: it must not pin a transaction (and on
@@ -275,6 +310,12 @@ class SessionConnection:
             db.session.rollback()
             with force_locale(self.locale):
                 error = str(refused.message)
+        except Exception:
+            # Its writer must not think it was sent (#13 item 2).
+            db.session.rollback()
+            log.exception("%s: a chat line could not be stored", self.label)
+            with force_locale(self.locale):
+                error = _("Your message could not be sent. Try again.")
         if error or self.showing_chat_error:  # clear a shown error once, not every line
             self.showing_chat_error = bool(error)
             self.ws.send(render_template("session/_chat_error.html", message=error))
@@ -287,6 +328,9 @@ class SessionConnection:
                     subscription.put_own({"kind": INCOMING, "data": data})
         except ConnectionClosed:
             pass
+        except Exception:
+            log.exception("%s: reading failed", self.label)
+            self.ws.close(reason=INTERNAL_ERROR, message="internal error")
         finally:
             subscription.put_own({"kind": CLOSED})
 

@@ -15,10 +15,10 @@ from flask_babel import force_locale, get_locale
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
-from webapp.blueprints.live import POLICY_VIOLATION, _same_site
+from webapp.blueprints.live import POLICY_VIOLATION, _same_site, closes_on_error
 from webapp.extensions import db, sock
 from webapp.live.bus import user_channel
-from webapp.live.limits import TRY_AGAIN_LATER
+from webapp.live.limits import INTERNAL_ERROR, TRY_AGAIN_LATER
 from webapp.models import User
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ def view(name: str, allowed: Callable[[User], bool]):
 
 
 @sock.route("/live/me/<view_name>", bp=bp)
+@closes_on_error
 def user_socket(ws, view_name: str):
     allowed, render = VIEWS.get(view_name, (None, None))
     if (
@@ -109,5 +110,8 @@ def serve_view(ws, app, user_id: int, locale: str, render: Callable[[User], str]
                 send_view()
     except ConnectionClosed:
         pass
+    except Exception:
+        log.exception("user %s's socket failed; closing it with 1011", user_id)
+        ws.close(reason=INTERNAL_ERROR, message="internal error")
     finally:
         subscription.close()
