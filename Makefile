@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 PORT    ?= 5000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-postgres bench install install-dev translations catalogs browser lint serve clean
+.PHONY: run test test-postgres bench bench-slow-reader install install-dev translations catalogs browser lint serve clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -49,6 +49,10 @@ serve: install
 # Figures, not tests: the live layer against a bare websockets server (bench/README.md).
 bench: install-dev
 	cd bench && ../$(PY) run.py
+
+# What one socket that never reads costs the others (bench/README.md, #13 item 2).
+bench-slow-reader: install-dev
+	cd bench && ../$(PY) slow_reader.py
 
 # Debian's chromium for the browser tests, nginx for the reverse-proxy test,
 # coturn for the TURN relay test.

@@ -146,6 +146,21 @@ class Config:
     # form per window whoever asks (Flask-Limiter notation).
     REQUEST_RATE_LIMIT = os.environ.get("REQUEST_RATE_LIMIT") or "5 per 10 minutes"
     QUEUE_REQUEST_RATE_LIMIT = os.environ.get("QUEUE_REQUEST_RATE_LIMIT") or "20 per minute"
+    # The live socket's limits (#13 item 2, docs/security.md "The live socket").
+    # A bigger frame is refused with 1009 before it is buffered; an SDP with
+    # many tracks stays well under 64 KiB.
+    LIVE_MAX_MESSAGE_BYTES = _env_int("LIVE_MAX_MESSAGE_KB", 64) * 1024
+    # Messages a page may send, per socket: a token bucket. Joining a session
+    # of ten pages costs about a hundred signals at once.
+    LIVE_MESSAGE_RATE = float(os.environ.get("LIVE_MESSAGE_RATE") or 10)
+    LIVE_MESSAGE_BURST = _env_int("LIVE_MESSAGE_BURST", 100)
+    # Events waiting for one socket's writer; a page further behind is closed
+    # and reconnects, and a send blocked this long closes its socket.
+    LIVE_QUEUE_MESSAGES = _env_int("LIVE_QUEUE_MESSAGES", 128)
+    LIVE_SEND_TIMEOUT_SECONDS = float(os.environ.get("LIVE_SEND_TIMEOUT_SECONDS") or 5)
+    # Sockets one seat, or one staff member's own page, holds per process:
+    # tabs, and sockets of dropped connections not yet noticed.
+    LIVE_SOCKETS_PER_SEAT = _env_int("LIVE_SOCKETS_PER_SEAT", 8)
 
 
 class ConfigError(ValueError):

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from flask import Flask
 
 from webapp.live.bus import LocalBus
+from webapp.live.limits import SocketLimits
 from webapp.live.presence import Deadline, LocalPresence, Presence
 
 
@@ -28,6 +29,7 @@ class Live:
 
         self.panels = PanelCache()
         self.chat_lines = ChatLineCache()
+        self.limits = SocketLimits(app)
 
     @property
     def bus(self) -> LocalBus:
@@ -154,6 +156,12 @@ def decline_socket_compression() -> None:
 def init_app(app: Flask) -> Live:
     if not app.config.get("WEBSOCKET_COMPRESSION"):
         decline_socket_compression()
+    # simple_websocket counts a message as it arrives and refuses it with 1009
+    # past this size, before it has buffered more (#13 item 2).
+    app.config["SOCK_SERVER_OPTIONS"] = {
+        **app.config.get("SOCK_SERVER_OPTIONS", {}),
+        "max_message_size": app.config["LIVE_MAX_MESSAGE_BYTES"],
+    }
     live = Live(app)
     app.extensions["live"] = live
     return live

@@ -33,8 +33,8 @@ class RedisBus(LocalBus):
         envelope = {"message": message, "published_at": time.time()}
         self._redis.publish(f"{self._prefix}{channel}", json.dumps(envelope))
 
-    def subscribe(self, channel: int) -> Subscription:
-        subscription = super().subscribe(channel)
+    def subscribe(self, channel: int, **options) -> Subscription:
+        subscription = super().subscribe(channel, **options)
         self._ensure_listener()
         return subscription
 

@@ -44,6 +44,7 @@ class Media {
     this.peers = new Map(); // "participant/page" -> Peer
     this.restarted = new Map(); // "participant/page" -> when its connection was last rebuilt
     this.unconnected = new Map(); // "participant/page" -> since when it has tried to connect
+    this.listed = new Set(); // participant ids the participants panel has shown
     this.stage = new Stage(document.getElementById("media-stage"), this.me, JSON.parse(section.dataset.kindNames));
     this.recorder = new Recorder(this);
   }
@@ -164,12 +165,17 @@ class Media {
     return (activityId) => !ids.has(activityId) && mark >= activityId;
   }
 
-  // Peers of participants who left the session go with them.
+  // Peers of participants who left the session go with them. A newcomer's
+  // hello comes straight over the socket, its row with the next panel push
+  // (coalesced): until this page has listed a participant, it has not left.
   dropLeavers() {
     const present = new Set(
       Array.from(document.querySelectorAll("#participants [data-participant-id]"), (row) => Number(row.dataset.participantId)),
     );
-    Array.from(this.peers.entries()).filter(([, peer]) => !present.has(peer.participant)).forEach(([key]) => this.drop(key));
+    present.forEach((id) => this.listed.add(id));
+    Array.from(this.peers.entries())
+      .filter(([, peer]) => this.listed.has(peer.participant) && !present.has(peer.participant))
+      .forEach(([key]) => this.drop(key));
   }
 
   nameOf(id) {
