@@ -127,7 +127,8 @@ class GeventServer:
     def __init__(self, tmp_path, settings: dict[str, str]):
         database = f"sqlite:///{tmp_path / 'gevent.sqlite'}"
         # The data, and the cookies that seat it, come from this process.
-        self.app = create_app(make_config(SQLALCHEMY_DATABASE_URI=database))
+        # Production refuses a short key: both sides sign with a long one.
+        self.app = create_app(make_config(SQLALCHEMY_DATABASE_URI=database, SECRET_KEY="k" * 48))
         with self.app.app_context():
             db.create_all()
         env = {
@@ -136,7 +137,11 @@ class GeventServer:
             if key not in ("REDIS_URL", "DATABASE_URL", "WORKERS")
         }
         env.update(
-            DATABASE_URL=database, SECRET_KEY=self.app.config["SECRET_KEY"], WORKERS="1", **settings
+            DATABASE_URL=database,
+            SECRET_KEY=self.app.config["SECRET_KEY"],
+            SESSION_COOKIE_SECURE="0",  # plain http on loopback
+            WORKERS="1",
+            **settings,
         )
         self.port = free_port()
         self._gunicorn = Gunicorn(self.port, env, tmp_path / "gunicorn.log")
