@@ -10,13 +10,14 @@ from webapp.services import events, login_guard
 from webapp.services.errors import ServiceError
 from webapp.services.invitations import clean_email
 from webapp.services.secrets_ import digest, new_token
+from webapp.services.text import one_line
 
 PASSWORD_MIN = 8
 
 
 def create_user(email: str, name: str, role: str, password: str) -> User:
     email = clean_email(email).lower()
-    name = " ".join(name.split())
+    name = one_line(name)
     if not name:
         raise ServiceError(_l("Please enter a name."), 400, field="name")
     if role not in tuple(Role):
