@@ -33,3 +33,10 @@ def serve(app):
 def world_server(world):
     with serve(world.app) as port:
         yield port
+
+
+@pytest.fixture(scope="module")
+def fuzz_world(tmp_path_factory):
+    """One world for a fuzz module: its targets send their inputs one after another."""
+    with running_app(tmp_path_factory.mktemp("fuzz")) as app:
+        yield build(app)

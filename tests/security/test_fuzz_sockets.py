@@ -1,0 +1,160 @@
+"""The fuzz drill for the session socket (#13 item 8): every kind of message
+a page may send (chat, WebRTC signals, microphone reports, anything else,
+not even JSON), from each kind of seat, through the socket's own handler
+(tests/security/fuzz.py says what is checked after).
+
+Inputs that hit a known, not yet fixed defect are left out of the strategies
+and pinned by the strict xfail tests at the end, each naming its defect.
+"""
+
+import json
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import strategies as st
+
+from tests.factories import make_rep
+from tests.security.fuzz import (
+    ANY_TEXT,
+    JSON,
+    NASTY,
+    SCALAR,
+    Fresh,
+    RecordingSocket,
+    drill,
+    has_controls,
+)
+from tests.security.world import CUSTOMER
+from webapp.blueprints.live import SessionConnection
+from webapp.extensions import db
+from webapp.models import ChatMessage, SupportSession
+from webapp.services import sessions
+
+SOCKET_MESSAGES = 300
+
+PAGE_ID = st.one_of(st.none(), st.sampled_from(["p1", "tab2"]), ANY_TEXT, st.integers())
+# A stream kind or description type that is a list or an object is left out:
+# see the xfail below.
+SIGNAL = st.one_of(
+    JSON.filter(
+        lambda value: not (isinstance(value, dict) and {"streams", "description"} & {*value})
+    ),
+    st.fixed_dictionaries({"hello": st.one_of(st.just(True), JSON)}),
+    st.fixed_dictionaries(
+        {
+            "description": st.fixed_dictionaries(
+                {"type": st.one_of(st.sampled_from(["offer", "answer"]), SCALAR)},
+                optional={"sdp": JSON},
+            )
+        }
+    ),
+    st.fixed_dictionaries({"candidate": st.one_of(st.none(), JSON)}),
+    st.fixed_dictionaries({"streams": st.dictionaries(ANY_TEXT, SCALAR, max_size=3)}),
+)
+
+
+def chat_text():
+    # Control characters are left out: see the xfail below.
+    no_controls = st.characters(exclude_categories=("Cs", "Cc"))
+    return st.one_of(
+        st.sampled_from(NASTY),
+        st.text(no_controls, max_size=1100),
+        st.text(no_controls, min_size=990, max_size=1010),
+        st.text(no_controls, max_size=20).map(lambda text: f"  {text}\n"),
+    ).filter(lambda text: not has_controls(text))
+
+
+def socket_messages(seats: list[int]) -> st.SearchStrategy:
+    to = st.one_of(st.sampled_from([*seats, "all"]), JSON)
+    messages = st.one_of(
+        st.fixed_dictionaries(
+            {"message": st.one_of(chat_text(), JSON.filter(lambda v: not isinstance(v, str)))}
+        ),
+        st.fixed_dictionaries(
+            {"signal": SIGNAL, "to": to}, optional={"page": PAGE_ID, "to_page": PAGE_ID}
+        ),
+        st.fixed_dictionaries({"microphone": JSON}),
+        st.dictionaries(ANY_TEXT, JSON, max_size=4).filter(lambda d: "message" not in d),
+    )
+    as_text = messages.map(json.dumps)
+    # Nesting deeper than the JSON decoder's recursion limit is left out: see the xfail below.
+    return st.one_of(as_text, as_text.map(str.encode), ANY_TEXT, st.binary(max_size=300))
+
+
+def test_every_socket_message_survives_bad_input(fuzz_world, caplog):
+    world, fresh = fuzz_world, Fresh(fuzz_world)
+    ids = fresh()
+    seats = [ids["customer_seat"], ids["controller_seat"], ids["assistant_seat"]]
+    with world.app.test_request_context():
+        pages = {
+            seat: SessionConnection(RecordingSocket(), ids["session"], seat, "sv") for seat in seats
+        }
+
+        def send(generated):
+            seat, raw = generated
+            pages[seat]._handle([{"kind": "incoming", "data": raw}])
+
+        strategy = st.tuples(st.sampled_from(seats), socket_messages(seats))
+        drill(world, caplog, strategy, SOCKET_MESSAGES, send, CUSTOMER)
+        # The pages still work: a good line after all that is kept.
+        send((ids["customer_seat"], json.dumps({"message": "Fortfarande här"})))
+    last = db.session.scalars(sa.select(ChatMessage.text).order_by(ChatMessage.id.desc())).first()
+    fresh.close()
+    assert last == "Fortfarande här"
+
+
+# Known defects the drill found in code others are changing; each test passes
+# once its defect is fixed, and then strict=True makes it fail until the mark goes.
+
+
+@pytest.fixture
+def customer_page(drill_app):
+    support_session, _ = sessions.start_session(make_rep())
+    customer, _ = sessions.join_as_customer(support_session, "Kim Kund")
+    with drill_app.test_request_context():
+        yield SessionConnection(RecordingSocket(), support_session.id, customer.id, "sv")
+
+
+def said(page: SessionConnection, raw) -> None:
+    page._handle([{"kind": "incoming", "data": raw}])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="services/chat.post_message stores a line's control characters as sent (a NUL, "
+    "an escape sequence, a bidi override): PostgreSQL refuses the NUL, and the rest reach "
+    "every page and log",
+)
+def test_a_chat_line_keeps_no_control_characters(customer_page):
+    said(customer_page, json.dumps({"message": "Hej\x00 \x1b[2J\u202edå"}))
+    [text] = db.session.scalars(sa.select(ChatMessage.text))
+    assert not has_controls(text, line_breaks=True)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=RecursionError,
+    reason="blueprints/live.SessionConnection._take: a message nested ~30,000 deep, under "
+    "signals.MAX_BYTES, makes json.loads raise RecursionError, which is no ValueError: the "
+    "socket dies instead of dropping the message",
+)
+def test_a_deeply_nested_socket_message_is_dropped(customer_page):
+    said(customer_page, "[" * 30_000 + "]" * 30_000)
+    said(customer_page, json.dumps({"message": "Fortfarande här"}))
+    assert db.session.scalars(sa.select(ChatMessage.text)).all() == ["Fortfarande här"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=TypeError,
+    reason="live/signals._well_formed: a stream kind or description type that is a list or an "
+    "object raises TypeError (unhashable) instead of dropping the signal: the socket dies",
+)
+@pytest.mark.parametrize(
+    "signal",
+    [{"streams": {"s1": ["video"]}}, {"description": {"type": {"offer": 1}, "sdp": ""}}],
+    ids=["stream kind", "description type"],
+)
+def test_a_signal_with_an_unhashable_kind_is_dropped(customer_page, signal):
+    rep_id = db.session.get(SupportSession, customer_page.support_session_id).controller_id
+    said(customer_page, json.dumps({"signal": signal, "to": rep_id, "page": "p1"}))
