@@ -10,7 +10,7 @@ from webapp.services import events, login_guard
 from webapp.services.errors import ServiceError
 from webapp.services.invitations import clean_email
 from webapp.services.secrets_ import digest, new_token
-from webapp.services.text import one_line
+from webapp.services.text import is_control, one_line
 
 PASSWORD_MIN = 8
 
@@ -38,7 +38,12 @@ def create_user(email: str, name: str, role: str, password: str) -> User:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    email = email.strip().lower()
+    if any(is_control(ch) for ch in email):
+        # No stored address has one (create_user validates it), and PostgreSQL
+        # refuses a NUL even in a query: such a login is an unknown address.
+        return None
+    return db.session.scalar(sa.select(User).where(User.email == email))
 
 
 def authenticate(email: str, password: str, address: str | None = None) -> User:
