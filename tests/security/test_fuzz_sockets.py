@@ -4,16 +4,14 @@ not even JSON), from each kind of seat, through the socket's own handler
 (tests/security/fuzz.py says what is checked after).
 
 Inputs that hit a known, not yet fixed defect are left out of the strategies
-and pinned by the strict xfail tests at the end, each naming its defect.
+and pinned by a strict xfail in test_fuzz_findings.py.
 """
 
 import json
 
-import pytest
 import sqlalchemy as sa
 from hypothesis import strategies as st
 
-from tests.factories import make_rep
 from tests.security.fuzz import (
     ANY_TEXT,
     JSON,
@@ -27,14 +25,13 @@ from tests.security.fuzz import (
 from tests.security.world import CUSTOMER
 from webapp.blueprints.live import SessionConnection
 from webapp.extensions import db
-from webapp.models import ChatMessage, SupportSession
-from webapp.services import sessions
+from webapp.models import ChatMessage
 
 SOCKET_MESSAGES = 300
 
 PAGE_ID = st.one_of(st.none(), st.sampled_from(["p1", "tab2"]), ANY_TEXT, st.integers())
 # A stream kind or description type that is a list or an object is left out:
-# see the xfail below.
+# see test_fuzz_findings.py.
 SIGNAL = st.one_of(
     JSON.filter(
         lambda value: not (isinstance(value, dict) and {"streams", "description"} & {*value})
@@ -54,7 +51,7 @@ SIGNAL = st.one_of(
 
 
 def chat_text():
-    # Control characters are left out: see the xfail below.
+    # Control characters are left out: see test_fuzz_findings.py.
     no_controls = st.characters(exclude_categories=("Cs", "Cc"))
     return st.one_of(
         st.sampled_from(NASTY),
@@ -77,7 +74,7 @@ def socket_messages(seats: list[int]) -> st.SearchStrategy:
         st.dictionaries(ANY_TEXT, JSON, max_size=4).filter(lambda d: "message" not in d),
     )
     as_text = messages.map(json.dumps)
-    # Nesting deeper than the JSON decoder's recursion limit is left out: see the xfail below.
+    # Nesting deeper than the JSON decoder's recursion limit is left out (test_fuzz_findings.py).
     return st.one_of(as_text, as_text.map(str.encode), ANY_TEXT, st.binary(max_size=300))
 
 
@@ -101,60 +98,3 @@ def test_every_socket_message_survives_bad_input(fuzz_world, caplog):
     last = db.session.scalars(sa.select(ChatMessage.text).order_by(ChatMessage.id.desc())).first()
     fresh.close()
     assert last == "Fortfarande här"
-
-
-# Known defects the drill found in code others are changing; each test passes
-# once its defect is fixed, and then strict=True makes it fail until the mark goes.
-
-
-@pytest.fixture
-def customer_page(drill_app):
-    support_session, _ = sessions.start_session(make_rep())
-    customer, _ = sessions.join_as_customer(support_session, "Kim Kund")
-    with drill_app.test_request_context():
-        yield SessionConnection(RecordingSocket(), support_session.id, customer.id, "sv")
-
-
-def said(page: SessionConnection, raw) -> None:
-    page._handle([{"kind": "incoming", "data": raw}])
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/chat.post_message stores a line's control characters as sent (a NUL, "
-    "an escape sequence, a bidi override): PostgreSQL refuses the NUL, and the rest reach "
-    "every page and log",
-)
-def test_a_chat_line_keeps_no_control_characters(customer_page):
-    said(customer_page, json.dumps({"message": "Hej\x00 \x1b[2J\u202edå"}))
-    [text] = db.session.scalars(sa.select(ChatMessage.text))
-    assert not has_controls(text, line_breaks=True)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=RecursionError,
-    reason="blueprints/live.SessionConnection._take: a message nested ~30,000 deep, under "
-    "signals.MAX_BYTES, makes json.loads raise RecursionError, which is no ValueError: the "
-    "socket dies instead of dropping the message",
-)
-def test_a_deeply_nested_socket_message_is_dropped(customer_page):
-    said(customer_page, "[" * 30_000 + "]" * 30_000)
-    said(customer_page, json.dumps({"message": "Fortfarande här"}))
-    assert db.session.scalars(sa.select(ChatMessage.text)).all() == ["Fortfarande här"]
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="live/signals._well_formed: a stream kind or description type that is a list or an "
-    "object raises TypeError (unhashable) instead of dropping the signal: the socket dies",
-)
-@pytest.mark.parametrize(
-    "signal",
-    [{"streams": {"s1": ["video"]}}, {"description": {"type": {"offer": 1}, "sdp": ""}}],
-    ids=["stream kind", "description type"],
-)
-def test_a_signal_with_an_unhashable_kind_is_dropped(customer_page, signal):
-    rep_id = db.session.get(SupportSession, customer_page.support_session_id).controller_id
-    said(customer_page, json.dumps({"signal": signal, "to": rep_id, "page": "p1"}))
