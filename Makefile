@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 PORT    ?= 5000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-postgres bench install install-dev translations catalogs browser lint serve clean
+.PHONY: run test test-postgres bench bench-slow-reader install install-dev translations catalogs browser lint serve clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -50,10 +50,16 @@ serve: install
 bench: install-dev
 	cd bench && ../$(PY) run.py
 
-# Debian's chromium for the browser tests, nginx for the reverse-proxy test.
+# What one socket that never reads costs the others (bench/README.md, #13 item 2).
+bench-slow-reader: install-dev
+	cd bench && ../$(PY) slow_reader.py
+
+# Debian's chromium for the browser tests, nginx for the reverse-proxy test,
+# coturn for the TURN relay test.
 browser:
-	@test -x $(CHROMIUM) -a -x /usr/sbin/nginx || { apt-get update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core nginx-light; }
+	@test -x $(CHROMIUM) -a -x /usr/sbin/nginx -a -x /usr/bin/turnserver || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core nginx-light \
+	  coturn; }
 
 # Everything on SQLite, then the service and route tests again on PostgreSQL.
 test: install-dev browser

@@ -11,3 +11,22 @@ worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "2000"))
 timeout = 60
 graceful_timeout = 10
 accesslog = "-"
+
+# Metrics (#14 item 2): every worker writes its counters to one folder that
+# /metrics sums. Set before any worker imports prometheus_client.
+if os.environ.get("METRICS_TOKEN") and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    import tempfile
+
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="supportcenter-metrics-")
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+# Access lines never hold an invitation token (a link's path is /…/i/<token>),
+# and with LOG_FORMAT=json they are JSON objects like the app's own lines.
+logger_class = "gunicorn_logging.AccessLogger"

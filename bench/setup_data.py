@@ -19,11 +19,12 @@ def main(session_count: int, per_session: int) -> None:
         plan = {"cookie_name": app.config["SESSION_COOKIE_NAME"], "sessions": []}
         for _ in range(session_count):
             support_session, _seat = sessions.start_session(rep)
-            cookies = []
+            cookies, seats = [], []
             for index in range(per_session):
-                _customer, secret = sessions.join_as_customer(support_session, f"Customer {index}")
+                customer, secret = sessions.join_as_customer(support_session, f"Customer {index}")
                 cookies.append(serializer.dumps({"seats": {str(support_session.id): secret}}))
-            plan["sessions"].append({"id": support_session.id, "cookies": cookies})
+                seats.append(customer.id)
+            plan["sessions"].append({"id": support_session.id, "cookies": cookies, "seats": seats})
         # The rep's login for the dashboard's requests per second.
         plan["dashboard"] = {
             "path": f"/dashboard/{plan['sessions'][0]['id']}",

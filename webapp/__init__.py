@@ -48,7 +48,10 @@ def create_app(config: type | object = Config) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=host_hops)
 
     import webapp.models  # noqa: F401 - registers the tables
-    from webapp.services import events  # noqa: F401 - registers the publish hook
+    from webapp.services import (
+        events,  # noqa: F401 - registers the publish hook
+        mailer,
+    )
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
@@ -59,6 +62,7 @@ def create_app(config: type | object = Config) -> Flask:
     limiter.init_app(app)
     sock.init_app(app)
     live.init_app(app)
+    mailer.init_app(app)
 
     from webapp.blueprints import register_blueprints
     from webapp.web import RowIdConverter
@@ -66,8 +70,9 @@ def create_app(config: type | object = Config) -> Flask:
     app.url_map.converters["int"] = RowIdConverter
     register_blueprints(app)
 
-    from webapp import cli, headers, web
+    from webapp import cli, headers, logs, web
 
+    logs.configure(app)
     cli.register(app)
     web.register(app)
     headers.register(app)

@@ -3,7 +3,7 @@
 import click
 from flask import Flask
 
-from webapp.services import demo, queues
+from webapp.services import customers, demo, mailer, queues, retention
 from webapp.services.errors import ServiceError
 from webapp.services.users import create_user, deactivate, find_user
 
@@ -51,6 +51,53 @@ def register(app: Flask) -> None:
             raise click.ClickException(str(error.message)) from None
         members = ", ".join(agent.email for agent in queue.members) or "no agents"
         click.echo(f"Created queue {queue.name} ({members})")
+
+    @app.cli.command("purge")
+    @click.option(
+        "--older-than",
+        "days",
+        type=click.IntRange(min=1),
+        metavar="DAYS",
+        help="Sessions that ended more than DAYS ago; default: the admin's retention.",
+    )
+    def purge_command(days: int | None):
+        """Remove ended sessions' files, recordings, chat and events past the retention."""
+        days = days or customers.site_settings().retention_days
+        if days is None:
+            raise click.ClickException(
+                "No retention is set: give --older-than DAYS, or set one under Inställningar."
+            )
+        purged = retention.purge_older_than(days)
+        click.echo(
+            f"Sessions ended more than {days} days ago: {purged.sessions} purged, "
+            f"{purged.files} files and {purged.recordings} recordings "
+            f"({purged.bytes / 1024 / 1024:.1f} MB), {purged.chat_lines} chat lines, "
+            f"{purged.events} events removed."
+        )
+        for path in purged.missing_on_disk:
+            click.echo(f"  already gone from disk: {path}")
+
+    @app.cli.group("outbox")
+    def outbox_group():
+        """Mail the site sent or is trying to send."""
+
+    @outbox_group.command("list")
+    @click.option("--all", "show_all", is_flag=True, help="Sent mail too, not only what waits.")
+    def outbox_list(show_all: bool):
+        """Mail waiting, retrying or failed (newest first)."""
+        for row in mailer.listed(show_all):
+            when = row.next_try_at.strftime("next try %H:%M:%S") if row.next_try_at else ""
+            click.echo(
+                f"{row.id:>6} {row.state:<8} tries {row.attempts} {row.recipient} {when} "
+                f"{row.error or ''}".rstrip()
+            )
+
+    @outbox_group.command("retry")
+    def outbox_retry():
+        """Try failed and waiting mail again now."""
+        count = mailer.retry_failed()
+        sent = mailer.deliver_due()
+        click.echo(f"{count} mail queued again; {sent} tried now.")
 
     @app.cli.command("demo")
     @click.option("--if-empty", is_flag=True, help="Seed only a database with no users.")

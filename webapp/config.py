@@ -66,6 +66,13 @@ class Config:
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")
+    # A mail SMTP refused is tried again after 10 s, 20 s, 40 s … (at most an
+    # hour apart), MAIL_MAX_ATTEMPTS times in all; the sender looks every
+    # MAIL_POLL_SECONDS for tries that came due.
+    MAIL_RETRY_SECONDS = float(os.environ.get("MAIL_RETRY_SECONDS") or 10)
+    MAIL_MAX_ATTEMPTS = _env_int("MAIL_MAX_ATTEMPTS", 8)
+    MAIL_POLL_SECONDS = 5.0
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER") or (
         "Supportcenter <support@localhost>"
     )
@@ -74,6 +81,8 @@ class Config:
     BASE_URL = _BASE_URL
     PRESENCE_GRACE_SECONDS = float(os.environ.get("PRESENCE_GRACE_SECONDS") or 15)
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT") or "10 per minute"
+    # Tries on one session number, from all addresses together.
+    JOIN_NUMBER_RATE_LIMIT = os.environ.get("JOIN_NUMBER_RATE_LIMIT") or "20 per minute"
     INVITATION_TTL_HOURS = _env_int("INVITATION_TTL_HOURS", 24)
     # How many reverse proxies (nginx, a load balancer) stand in front and set
     # X-Forwarded-*. Without it, rate limits would count every customer as the
@@ -91,12 +100,30 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     FILE_MAX_BYTES = _env_int("FILE_MAX_MB", 25) * 1024 * 1024
     RECORDING_MAX_BYTES = _env_int("RECORDING_MAX_MB", 500) * 1024 * 1024
+    # What all of one session's files and recordings, and all of the site's,
+    # may take on disk (#13 item 7).
+    SESSION_UPLOAD_QUOTA_BYTES = _env_int("SESSION_UPLOAD_QUOTA_MB", 2048) * 1024 * 1024
+    UPLOAD_QUOTA_BYTES = _env_int("UPLOAD_QUOTA_GB", 50) * 1024 * 1024 * 1024
     # Sent files per address: a customer needs no account, so this is what
     # stands between one browser and a full disk.
     UPLOAD_RATE_LIMIT = os.environ.get("UPLOAD_RATE_LIMIT") or "20 per minute"
     # STUN and TURN servers for WebRTC, as RTCIceServer objects in JSON; none
     # are needed when every browser reaches every other directly.
     ICE_SERVERS = json.loads(os.environ.get("ICE_SERVERS") or "[]")
+    # A TURN server with coturn's use-auth-secret: each page gets credentials
+    # of its own, valid TURN_TTL_SECONDS (webapp/services/turn.py).
+    TURN_URLS = [
+        url.strip() for url in (os.environ.get("TURN_URLS") or "").split(",") if url.strip()
+    ]
+    TURN_SECRET = os.environ.get("TURN_SECRET") or None
+    TURN_TTL_SECONDS = _env_int("TURN_TTL_SECONDS", 12 * 3600)
+    # "relay" makes every page use the TURN server, never a direct path: to
+    # prove a TURN set-up works (and in its test). "all" is for real use.
+    ICE_TRANSPORT_POLICY = "relay" if os.environ.get("ICE_TRANSPORT_POLICY") == "relay" else "all"
+
+    # /metrics answers only with this bearer token, and not at all without it.
+    METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+    LOG_FORMAT = os.environ.get("LOG_FORMAT") or "text"
 
     BABEL_DEFAULT_LOCALE = "sv"
     LANGUAGES = ("sv", "en")
@@ -119,6 +146,21 @@ class Config:
     # form per window whoever asks (Flask-Limiter notation).
     REQUEST_RATE_LIMIT = os.environ.get("REQUEST_RATE_LIMIT") or "5 per 10 minutes"
     QUEUE_REQUEST_RATE_LIMIT = os.environ.get("QUEUE_REQUEST_RATE_LIMIT") or "20 per minute"
+    # The live socket's limits (#13 item 2, docs/security.md "The live socket").
+    # A bigger frame is refused with 1009 before it is buffered; an SDP with
+    # many tracks stays well under 64 KiB.
+    LIVE_MAX_MESSAGE_BYTES = _env_int("LIVE_MAX_MESSAGE_KB", 64) * 1024
+    # Messages a page may send, per socket: a token bucket. Joining a session
+    # of ten pages costs about a hundred signals at once.
+    LIVE_MESSAGE_RATE = float(os.environ.get("LIVE_MESSAGE_RATE") or 10)
+    LIVE_MESSAGE_BURST = _env_int("LIVE_MESSAGE_BURST", 100)
+    # Events waiting for one socket's writer; a page further behind is closed
+    # and reconnects, and a send blocked this long closes its socket.
+    LIVE_QUEUE_MESSAGES = _env_int("LIVE_QUEUE_MESSAGES", 128)
+    LIVE_SEND_TIMEOUT_SECONDS = float(os.environ.get("LIVE_SEND_TIMEOUT_SECONDS") or 5)
+    # Sockets one seat, or one staff member's own page, holds per process:
+    # tabs, and sockets of dropped connections not yet noticed.
+    LIVE_SOCKETS_PER_SEAT = _env_int("LIVE_SOCKETS_PER_SEAT", 8)
 
 
 class ConfigError(ValueError):
@@ -134,6 +176,13 @@ def check(config) -> None:
     """Refuses settings that would make the app unsafe or wrong, in one line."""
     if not (config.get("TESTING") or config.get("DEBUG")):
         _check_secret_key(config.get("SECRET_KEY"))
+    if any("credential" in server for server in config.get("ICE_SERVERS") or []):
+        raise ConfigError(
+            "ICE_SERVERS carries a TURN password, which every page would show: "
+            "set TURN_URLS and TURN_SECRET for short-lived credentials per page instead."
+        )
+    if bool(config.get("TURN_URLS")) != bool(config.get("TURN_SECRET")):
+        raise ConfigError("TURN_URLS and TURN_SECRET go together: set both, or neither.")
     prefix = config.get("REDIS_PREFIX") or ""
     if REDIS_PATTERN_CHARACTERS & set(prefix) or any(c.isspace() for c in prefix):
         raise ConfigError(
@@ -172,6 +221,7 @@ class TestConfig(Config):
     BASE_URL = ""
     WTF_CSRF_ENABLED = False
     JOIN_RATE_LIMIT = "1000 per minute"
+    JOIN_NUMBER_RATE_LIMIT = "1000 per minute"
     UPLOAD_RATE_LIMIT = "1000 per minute"
     PRESENCE_GRACE_SECONDS = 2.0
     QUEUE_GRACE_SECONDS = 4.0

@@ -3,7 +3,6 @@
 from flask import current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -11,6 +10,8 @@ from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
+
+from webapp.addresses import client_key
 
 
 class Base(DeclarativeBase):
@@ -26,9 +27,10 @@ csrf = CSRFProtect()
 
 
 def rate_limit_key() -> str:
-    """The client's address, within this deployment's namespace: with Redis
-    the counters live beside every other deployment's on that server (#19)."""
-    return namespaced_key(get_remote_address())
+    """The client's address (an IPv6 one as its /64), within this deployment's
+    namespace: with Redis the counters live beside every other deployment's
+    on that server (#19)."""
+    return namespaced_key(client_key())
 
 
 def namespaced_key(key: str) -> str:

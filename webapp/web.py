@@ -2,18 +2,20 @@
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, has_request_context, render_template, request, url_for
+import redis
+from flask import Flask, Response, g, has_request_context, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from webapp.extensions import db, login_manager
 from webapp.models import User
-from webapp.services import users
+from webapp.services import turn, users
 from webapp.services.errors import ServiceError
 
 
@@ -106,6 +108,7 @@ def register(app: Flask) -> None:
             # A session page inside the Flersessionsfönster's tab (R3.4).
             "embedded": has_request_context() and request.args.get("embed") == "1",
             "current_locale": str(get_locale()),
+            "ice_servers": turn.ice_servers,
         }
 
     @app.errorhandler(ServiceError)
@@ -132,6 +135,26 @@ def register(app: Flask) -> None:
         }
         status = error.code or 500
         return alert(messages.get(status, _("Something went wrong.")), status)
+
+    @app.errorhandler(sa_exc.OperationalError)
+    @app.errorhandler(sa_exc.InterfaceError)
+    @app.errorhandler(redis.RedisError)
+    def unavailable(error: Exception):
+        """The database or Redis is away (a restart, a failover): a clear page
+        for the moment it takes, never a traceback; the pool reconnects by
+        itself (pool_pre_ping). Nothing here may need the database."""
+        app.logger.warning("service unavailable: %s", error.__class__.__name__)
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone with the server
+            db.session.close()
+        if "_login_user" not in g:
+            g._login_user = login_manager.anonymous_user()
+        response = alert(_("The service is unavailable for a moment. Please try again."), 503)
+        if isinstance(response, tuple):
+            response = app.make_response(response)
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(500)
     def internal_error(error):

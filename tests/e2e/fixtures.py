@@ -80,27 +80,39 @@ def smtp_inbox():
 
 
 @pytest.fixture
-def live_server(tmp_path, smtp_inbox):
+def make_live_server(tmp_path, smtp_inbox):
+    """Serves a test app in a thread; settings override the test config."""
     inbox, smtp_port = smtp_inbox
-    app = create_app(
-        make_config(
-            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'e2e.sqlite'}",
-            MAIL_SERVER="127.0.0.1",
-            MAIL_PORT=smtp_port,
-            MAIL_SUPPRESS_SEND=False,  # Flask-Mail would swallow mail under TESTING
-            PRESENCE_GRACE_SECONDS=2.0,
-        )
-    )
-    with app.app_context():
-        db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.base_url = f"http://127.0.0.1:{server.server_port}"
-    app.inbox = inbox
-    yield app
-    server.shutdown()
-    app.extensions["live"].stop()
+    started = []
+
+    def start(**settings):
+        defaults = {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / f'e2e{len(started)}.sqlite'}",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp_port,
+            "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would swallow mail under TESTING
+            "MAIL_POLL_SECONDS": 0.5,
+            "PRESENCE_GRACE_SECONDS": 2.0,
+        }
+        app = create_app(make_config(**{**defaults, **settings}))
+        with app.app_context():
+            db.create_all()
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        app.base_url = f"http://127.0.0.1:{server.server_port}"
+        app.inbox = inbox
+        started.append((app, server))
+        return app
+
+    yield start
+    for app, server in started:
+        server.shutdown()
+        app.extensions["live"].stop()
+
+
+@pytest.fixture
+def live_server(make_live_server):
+    return make_live_server()
 
 
 @pytest.fixture(scope="session")

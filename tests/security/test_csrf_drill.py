@@ -18,7 +18,7 @@ import io
 
 import pytest
 
-from tests.security.conftest import serve
+from tests.security.conftest import serving
 from tests.security.test_route_walk import EXPECTED, LAST, LOGIN, path_of, routes
 from tests.security.world import (
     ADMIN,
@@ -165,7 +165,7 @@ def test_every_post_without_a_valid_token_is_refused_and_changes_nothing(csrf_wo
 
 @pytest.fixture
 def csrf_server(csrf_world):
-    with serve(csrf_world.app) as port:
+    with serving(csrf_world.app) as port:
         yield port
 
 

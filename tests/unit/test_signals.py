@@ -1,6 +1,8 @@
 """Signalling (R7): only well-formed messages between present participants of
 an open session pass; everything else is dropped."""
 
+import json
+
 import pytest
 
 from webapp.live import signals
@@ -57,7 +59,31 @@ def test_hello_goes_to_every_page_and_two_pages_of_one_participant_may_talk():
         ({"to": 2, "signal": OFFER}, 1, True),  # no page of its own
         (signal(to=2, page="<script>", signal=OFFER), 1, True),
         (signal(to=2, to_page="x" * 40, signal=OFFER), 1, True),
+        # Field by field (#13 item 2): each of these raised or passed before.
+        (signal(to=True, signal={"welcome": True}), 2, True),
+        (signal(to=2, signal={"streams": {"s1": ["video"]}}), 1, True),
+        (signal(to=2, signal={"streams": {}}), 1, True),
+        (signal(to=2, signal={"description": {"type": ["offer"], "sdp": ""}}), 1, True),
+        (signal(to=2, signal={"candidate": {"candidate": "", "sdpMLineIndex": "0"}}), 1, True),
+        (signal(to=2, signal={"candidate": {"candidate": "", "sdpMLineIndex": True}}), 1, True),
+        (signal(to=2, signal={"candidate": {"candidate": "", "sdpMid": 0}}), 1, True),
+        (signal(to=2, signal={"candidate": {"candidate": "", "usernameFragment": []}}), 1, True),
     ],
 )
 def test_malformed_or_misaddressed_signals_are_dropped(data, sender, is_open):
     assert signals.relayable(data, sender, PRESENT, is_open) is None
+
+
+def test_a_relayed_signal_holds_only_the_fields_a_browser_sends():
+    candidate = {"candidate": "candidate:1 1 udp 1 10.0.0.1 9 typ host", "sdpMid": "0",
+                 "sdpMLineIndex": 0, "usernameFragment": "u", "extra": "<b>"}  # fmt: skip
+    data = signal(to=2, signal={"candidate": candidate})
+    relayed = signals.relayable(data, 1, PRESENT, True)["signal"]["candidate"]
+    assert relayed == {key: candidate[key] for key in candidate if key != "extra"}
+
+
+def test_a_frame_holds_no_markup_and_reads_back_the_same():
+    message = {"signal": {"description": {"type": "offer", "sdp": "<b>&amp;</b>"}}}
+    frame = signals.as_frame(message)
+    assert not {"<", ">", "&"} & set(frame)
+    assert json.loads(frame) == message

@@ -108,3 +108,24 @@ def test_the_start_of_chat_changes_no_panel_and_a_share_does(connection):
     share_started = {"kind": "activity_started", "event_id": 2, "activity_kind": "desktop_sharing"}
     assert connection._handle([chat_started]) is False
     assert connection._handle([share_started]) is True
+
+
+def test_a_full_queue_says_so_once_and_takes_no_more_events(app):
+    from webapp.live.bus import OVERFLOWED
+
+    bus = app.extensions["live"].bus
+    subscription = bus.subscribe(7, limit=3)
+    for event_id in range(10):
+        bus.publish(7, {"kind": "presence", "event_id": event_id})
+    subscription.put_own({"kind": "incoming", "data": "{}"})  # what the page sent stays
+    kinds = [message["kind"] for message in subscription.drain()]
+    assert kinds == ["presence", "presence", "presence", OVERFLOWED, "incoming"]
+    assert subscription.overflowed
+
+
+def test_signals_for_other_seats_never_enter_a_sockets_queue(connection, app):
+    bus = app.extensions["live"].bus
+    subscription = bus.subscribe(connection.support_session_id, accepts=connection.wants)
+    for to in (connection.viewer_id + 100, connection.viewer_id, "all"):
+        bus.publish(connection.support_session_id, {"kind": "signal", "to": to})
+    assert [message["to"] for message in subscription.drain()] == [connection.viewer_id, "all"]

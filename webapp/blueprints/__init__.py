@@ -15,6 +15,7 @@ def register_blueprints(app: Flask) -> None:
         live_user,
         main,
         multi,
+        ops,
         support,
     )
 
@@ -30,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
         live,
         live_user,
         multi,
+        ops,
     ):
         app.register_blueprint(module.bp)
     for module in (acd, admin_queues):  # WebACD (R6)

@@ -37,6 +37,7 @@ def save_site():
             current_user,
             request.form.get("multi_session_allowed") == "y",
             request.form.get("customer_cap", ""),
+            request.form.get("retention_days", ""),
         )
     except ServiceError as refused:
         if refused.status == 403:

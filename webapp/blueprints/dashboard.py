@@ -20,7 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from webapp.extensions import db
 from webapp.live.push import page_context
 from webapp.models import InvitationRole, Participant
-from webapp.services import customers, files, invitations, sessions
+from webapp.services import customers, files, invitations, mailer, sessions
 from webapp.services.chat import recent_messages
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx, parse_id
@@ -108,7 +108,12 @@ def record(support_session_id: int):
 @login_required
 def invite_dialog(support_session_id: int):
     seat = staff_seat(support_session_id)
-    return render_template("dashboard/_invite_dialog.html", viewer=seat, form=_invite_form())
+    return render_template(
+        "dashboard/_invite_dialog.html",
+        viewer=seat,
+        form=_invite_form(),
+        **_invitations_context(support_session_id),
+    )
 
 
 @bp.post("/<int:support_session_id>/invite")
@@ -137,7 +142,38 @@ def invite(support_session_id: int):
     outcome = "link" if copy_link else ("mailto" if form.own_program.data else "sent")
     return render_template(
         "dashboard/_invite_result.html", viewer=seat, issued=issued, outcome=outcome
+    ) + render_template(
+        "dashboard/_open_invitations.html", oob=True, **_invitations_context(support_session_id)
     )
+
+
+@bp.post("/<int:support_session_id>/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke_invitation(support_session_id: int, invitation_id: int):
+    seat = staff_seat(support_session_id)
+    invitations.revoke(seat, invitation_id)
+    return render_template(
+        "dashboard/_open_invitations.html", **_invitations_context(support_session_id)
+    )
+
+
+@bp.get("/<int:support_session_id>/invitations")
+@login_required
+def open_invitations(support_session_id: int):
+    """The list again, while a mail in it is still on its way (it polls)."""
+    staff_seat(support_session_id)
+    return render_template(
+        "dashboard/_open_invitations.html", **_invitations_context(support_session_id)
+    )
+
+
+def _invitations_context(support_session_id: int) -> dict:
+    listed = invitations.open_invitations(support_session_id)
+    return {
+        "support_session_id": support_session_id,
+        "open_invitations": listed,
+        "mail_states": mailer.states_of([invitation.id for invitation in listed]),
+    }
 
 
 @bp.post("/<int:support_session_id>/help/<int:participant_id>")

@@ -5,6 +5,7 @@ from flask import (
     current_app,
     redirect,
     render_template,
+    request,
     session,
     url_for,
 )
@@ -13,7 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
-from webapp.extensions import limiter
+from webapp.extensions import limiter, namespaced_key
 from webapp.live.push import page_context
 from webapp.models import InvitationRole, Participant, SupportSession
 from webapp.services import invitations, sessions
@@ -56,8 +57,18 @@ def _take_seat(support_session: SupportSession, name: str, email: str | None = N
     return redirect(url_for("join.customer_page", support_session_id=support_session.id))
 
 
+def _number_tried() -> str:
+    """The number a join names, for counting tries per number: many addresses
+    together must not guess one number at full speed."""
+    digits = "".join(ch for ch in request.form.get("number", "") if ch.isdigit())[:12]
+    return namespaced_key(f"join-number/{digits}")
+
+
 @bp.route("/", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["JOIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["JOIN_NUMBER_RATE_LIMIT"], methods=["POST"], key_func=_number_tried
+)
 def index():
     form = JoinForm()
     error = None
@@ -78,14 +89,18 @@ def redeem(token: str):
     seat = current_seat(support_session.id)
     if seat is not None and seat.left_at is None:
         return redirect(url_for("join.customer_page", support_session_id=support_session.id))
+    invitations.check_not_used_elsewhere(invitation, seat.id if seat else None)
     form = NameForm(data={"name": invitation.name} if invitation.name else None)
     error = None
     if form.validate_on_submit():
         try:
-            return _take_seat(support_session, form.name.data, invitation.email)
+            new_seat, secret = sessions.join_with_invitation(invitation, form.name.data, seat)
         except ServiceError as refused:
             error = refused
-    status = 400 if form.is_submitted() else 200
+        else:
+            _keep_seat(new_seat, secret)
+            return redirect(url_for("join.customer_page", support_session_id=support_session.id))
+    status = (error.status if error else 400) if form.is_submitted() else 200
     return render_template(
         "join/redeem.html",
         form=form,

@@ -5,6 +5,8 @@ On connect the viewer gets its current panels, not a replay: a page whose
 socket dropped while things happened converges to what a reload would show.
 """
 
+import contextlib
+import functools
 import json
 import logging
 import threading
@@ -14,13 +16,16 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
 from webapp.blueprints.seats import viewer_of
 from webapp.extensions import db, sock
 from webapp.live import signals
-from webapp.live.push import render_chat_line
+from webapp.live.bus import OVERFLOWED, RESYNC
+from webapp.live.limits import INTERNAL_ERROR, TRY_AGAIN_LATER
+from webapp.live.push import customer_chat_log, render_chat_line
 from webapp.models import Participant
 from webapp.services import activities, chat, events, files, sessions
 from webapp.services.errors import ServiceError
@@ -39,6 +44,8 @@ INCOMING = "incoming"
 # Files may be for one participant only, so their list is rendered per socket.
 FILE_EVENTS = {"file_shared", "recording_stored"}
 CLOSED = "closed"
+# How long a socket closed for falling behind still takes what its page sent.
+LAST_LINES_SECONDS = 1.0
 
 
 def _viewer(support_session_id: int) -> Participant | None:
@@ -53,17 +60,50 @@ def _same_site() -> bool:
     return urlsplit(origin).hostname == urlsplit(f"//{request.host}").hostname
 
 
+def closes_on_error(handler):
+    """A socket handler that raises is logged and closed with 1011 (htmx
+    reconnects on it): raised into flask-sock, the error became an HTTP 500
+    written into the upgraded socket (#13 item 2)."""
+
+    @functools.wraps(handler)
+    def handle(ws, *args, **kwargs):
+        try:
+            handler(ws, *args, **kwargs)
+        except ConnectionClosed:
+            pass
+        except Exception:
+            log.exception("live socket %s failed; closing it with 1011", request.path)
+            with contextlib.suppress(ConnectionClosed, OSError):
+                ws.close(reason=INTERNAL_ERROR, message="internal error")
+
+    return handle
+
+
 @sock.route("/live/sessions/<int:support_session_id>", bp=bp)
+@closes_on_error
 def session_socket(ws, support_session_id: int):
     viewer = _viewer(support_session_id) if _same_site() else None
     if viewer is None:
         ws.close(reason=POLICY_VIOLATION, message="not a participant")
         return
-    connection = SessionConnection(ws, support_session_id, viewer.id, str(get_locale()))
-    if viewer.user_id is not None:
-        connection.staff_login = (viewer.user_id, digest(current_user.login_token or ""))
-    db.session.remove()
-    connection.serve()
+    limits = current_app.extensions["live"].limits
+    label = f"seat {viewer.id} of session {support_session_id}"
+    seat = ("seat", viewer.id)
+    if not limits.claim(seat):
+        log.warning(
+            "%s already holds %d sockets; refusing one more", label, limits.sockets_per_seat
+        )
+        ws.close(reason=POLICY_VIOLATION, message="too many sockets")
+        return
+    try:
+        guarded = limits.guard(ws, label)
+        connection = SessionConnection(guarded, support_session_id, viewer.id, str(get_locale()))
+        if viewer.user_id is not None:
+            connection.staff_login = (viewer.user_id, digest(current_user.login_token or ""))
+        db.session.remove()
+        connection.serve()
+    finally:
+        limits.release(seat)
 
 
 def is_logged_out(message: dict, staff_login: tuple[int, str] | None) -> bool:
@@ -92,9 +132,20 @@ class SessionConnection:
         # (user id, login token hash) of a staff viewer: a logout closes this socket.
         self.staff_login: tuple[int, str] | None = None
 
+    @property
+    def label(self) -> str:
+        return f"seat {self.viewer_id} of session {self.support_session_id}"
+
+    def wants(self, message: dict) -> bool:
+        """Signals for other seats never enter this socket's queue: in a
+        session of n pages that is n² messages, and memory for each."""
+        return message.get("kind") != "signal" or signals.is_for(message, self.viewer_id)
+
     def serve(self) -> None:
         live = self.live
-        subscription = live.bus.subscribe(self.support_session_id)
+        subscription = live.bus.subscribe(
+            self.support_session_id, limit=live.limits.queue_messages, accepts=self.wants
+        )
         reader = threading.Thread(target=self._read, args=(subscription,), daemon=True)
         came_online = live.presence.connect(
             self.viewer_id, self.support_session_id, self.connection_id
@@ -105,22 +156,12 @@ class SessionConnection:
             if not self._send_everything():
                 return self._await_client_close()
             reader.start()
-            panels_due: float | None = None
-            while self.ws.connected:
-                wait = IDLE_WAKE_SECONDS
-                if panels_due is not None:
-                    wait = max(0.0, panels_due - time.monotonic())
-                first = subscription.get(timeout=wait)
-                if first is not None and self._handle([first, *subscription.drain()]):
-                    # Panels wait a moment so a burst (a reconnect storm, five
-                    # people arriving) costs one render, not one per event.
-                    panels_due = panels_due or time.monotonic() + PANEL_COALESCE_SECONDS
-                if panels_due is not None and time.monotonic() >= panels_due:
-                    panels_due = None
-                    if not self._send_panels():
-                        return self._await_client_close()
+            self._pump(subscription)
         except ConnectionClosed:
             pass
+        except Exception:
+            log.exception("%s failed; closing it with 1011", self.label)
+            self.ws.close(reason=INTERNAL_ERROR, message="internal error")
         finally:
             subscription.close()
             if live.presence.disconnect(
@@ -129,36 +170,87 @@ class SessionConnection:
                 live.publish(self.support_session_id, {"kind": "presence"})
             db.session.remove()
 
+    def _pump(self, subscription) -> None:
+        panels_due: float | None = None
+        while self.ws.connected:
+            wait = IDLE_WAKE_SECONDS
+            if panels_due is not None:
+                wait = max(0.0, panels_due - time.monotonic())
+            first = subscription.get(timeout=wait)
+            if first is not None and self._handle([first, *subscription.drain()]):
+                # Panels wait a moment so a burst (a reconnect storm, five
+                # people arriving) costs one render, not one per event.
+                panels_due = panels_due or time.monotonic() + PANEL_COALESCE_SECONDS
+            if subscription.overflowed:
+                return self._close_behind(subscription)
+            if panels_due is not None and time.monotonic() >= panels_due:
+                panels_due = None
+                if not self._send_panels():
+                    return self._await_client_close()
+
+    def _close_behind(self, subscription) -> None:
+        """Events were dropped: the page reconnects (1013) and is sent its
+        panels afresh. What it sent meanwhile is still stored."""
+        log.warning(
+            "%s fell %d events behind; closing it to reconnect",
+            self.label,
+            self.live.limits.queue_messages,
+        )
+        self.ws.close(reason=TRY_AGAIN_LATER, message="fell behind")
+        deadline = time.monotonic() + LAST_LINES_SECONDS
+        while message := subscription.get(timeout=max(0.0, deadline - time.monotonic())):
+            if message["kind"] == CLOSED:
+                break
+            if message["kind"] == INCOMING:
+                self._handle([message])
+
     def _handle(self, messages: list[dict]) -> bool:
-        """Sends chat at once; returns whether the panels need a render."""
+        """Sends chat at once; returns whether the panels need a render. A
+        message that fails is logged and dropped; the socket goes on."""
         try:
             panels_changed = False
             for message in messages:
-                if message["kind"] == CLOSED:
-                    continue  # the loop sees ws.connected is false
-                if message["kind"] == events.LOGGED_OUT:
-                    if is_logged_out(message, self.staff_login):
-                        self.ws.close(reason=POLICY_VIOLATION, message="logged out")
-                        return False
-                    continue
-                if message["kind"] == INCOMING:
-                    self._take(message["data"])
-                elif message["kind"] == "signal":
-                    self._pass_signal(message)
-                elif message["kind"] in FILE_EVENTS:
-                    # A file for one participant costs the other sockets nothing.
-                    if message.get("recipient_id") in (None, self.viewer_id):
-                        self._send_files()
-                elif message["kind"] == "chat":
-                    if message["message_id"] not in self.chat_ids_in_log:
-                        self.ws.send(render_chat_line(message["line"], self.locale))
-                elif message.get("activity_kind") not in activities.UNLISTED:
-                    panels_changed = True
+                try:
+                    panels_changed |= self._handle_one(message)
+                except ConnectionClosed:
+                    raise
+                except Exception:
+                    db.session.rollback()
+                    log.exception(
+                        "%s dropped a %s message that failed", self.label, message["kind"]
+                    )
             return panels_changed
         finally:
             # A socket lives for hours: it must not pin a transaction (and on
             # SQLite a read lock) or see stale rows on the next event.
             db.session.remove()
+
+    def _handle_one(self, message: dict) -> bool:
+        kind = message["kind"]
+        if kind in (CLOSED, OVERFLOWED):
+            return False  # the loop sees ws.connected and subscription.overflowed
+        if kind == RESYNC:  # the bus was away: events may be lost (#14)
+            if not self._send_everything():
+                self.ws.close(reason=NORMAL_CLOSURE, message="session over")
+            return False
+        if kind == events.LOGGED_OUT:
+            if is_logged_out(message, self.staff_login):
+                self.ws.close(reason=POLICY_VIOLATION, message="logged out")
+            return False
+        if kind == INCOMING:
+            self._take(message["data"])
+        elif kind == "signal":
+            self._pass_signal(message)
+        elif kind in FILE_EVENTS:
+            # A file for one participant costs the other sockets nothing.
+            if message.get("recipient_id") in (None, self.viewer_id):
+                self._send_files()
+        elif kind == "chat":
+            if message["message_id"] not in self.chat_ids_in_log:
+                self.ws.send(render_chat_line(message["line"], self.locale))
+        elif message.get("activity_kind") not in activities.UNLISTED:
+            return True
+        return False
 
     def _send_everything(self) -> bool:
         return self._send_panels(with_chat_log=True)
@@ -177,7 +269,13 @@ class SessionConnection:
         if kind is None:  # this seat has left
             return False
         html = snapshot.html[kind]
-        if with_chat_log:
+        if with_chat_log and kind.startswith("customer"):
+            try:
+                chat_html, self.chat_ids_in_log = customer_chat_log(self.viewer_id, self.locale)
+            finally:
+                db.session.remove()
+            html += chat_html
+        elif with_chat_log:
             html += snapshot.chat_html
             self.chat_ids_in_log = snapshot.chat_ids
         self.ws.send(html)
@@ -203,15 +301,17 @@ class SessionConnection:
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            log.warning("malformed socket message dropped (viewer %s)", self.viewer_id)
+            log.warning("%s: malformed socket message dropped", self.label)
         elif "signal" in data:
             self._relay_signal(data)
-        elif "microphone" in data:
+        elif isinstance(data.get("microphone"), bool):
             activities.report_microphone(
-                sessions.participant_with_session(self.viewer_id), data["microphone"] is True
+                sessions.participant_with_session(self.viewer_id), data["microphone"]
             )
         elif isinstance(data.get("message"), str):
             self._take_chat_line(data["message"])
+        else:
+            log.warning("%s: socket message of no known shape dropped", self.label)
 
     def _relay_signal(self, data: dict) -> None:
         snapshot = self.live.panels.snapshot(
@@ -221,13 +321,13 @@ class SessionConnection:
         )
         message = signals.relayable(data, self.viewer_id, snapshot.kinds, snapshot.is_open)
         if message is None:
-            log.warning("signal from viewer %s dropped: %.200r", self.viewer_id, data)
+            log.warning("%s: signal dropped: %.200r", self.label, data)
             return
         self.live.publish(self.support_session_id, message)
 
     def _pass_signal(self, message: dict) -> None:
         if signals.is_for(message, self.viewer_id):
-            self.ws.send(json.dumps(signals.delivered(message)))
+            self.ws.send(signals.as_frame(signals.delivered(message)))
 
     def _take_chat_line(self, text: str) -> None:
         error = ""
@@ -237,6 +337,12 @@ class SessionConnection:
             db.session.rollback()
             with force_locale(self.locale):
                 error = str(refused.message)
+        except Exception:
+            # Its writer must not think it was sent (#13 item 2).
+            db.session.rollback()
+            log.exception("%s: a chat line could not be stored", self.label)
+            with force_locale(self.locale):
+                error = _("Your message could not be sent. Try again.")
         if error or self.showing_chat_error:  # clear a shown error once, not every line
             self.showing_chat_error = bool(error)
             self.ws.send(render_template("session/_chat_error.html", message=error))
@@ -246,9 +352,14 @@ class SessionConnection:
             while True:
                 data = self.ws.receive()
                 if data is not None:
-                    subscription.put({"kind": INCOMING, "data": data})
+                    subscription.put_own({"kind": INCOMING, "data": data})
         except ConnectionClosed:
-            subscription.put({"kind": CLOSED})
+            pass
+        except Exception:
+            log.exception("%s: reading failed", self.label)
+            self.ws.close(reason=INTERNAL_ERROR, message="internal error")
+        finally:
+            subscription.put_own({"kind": CLOSED})
 
     def _await_client_close(self) -> None:
         """The final panel removes the page's ws-connect element, so the browser

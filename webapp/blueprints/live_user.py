@@ -5,6 +5,7 @@ Each view names a partial renderer; on every event of the user's channel the
 socket sends that partial again (coalesced), so it converges to a reload.
 """
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -14,12 +15,14 @@ from flask_babel import force_locale, get_locale
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
-from webapp.blueprints.live import POLICY_VIOLATION, _same_site, is_logged_out
+from webapp.blueprints.live import POLICY_VIOLATION, _same_site, closes_on_error, is_logged_out
 from webapp.extensions import db, sock
 from webapp.live.bus import user_channel
+from webapp.live.limits import INTERNAL_ERROR, TRY_AGAIN_LATER
 from webapp.models import User
 from webapp.services.secrets_ import digest
 
+log = logging.getLogger(__name__)
 bp = Blueprint("live_user", __name__)
 
 COALESCE_SECONDS = 0.25
@@ -40,6 +43,7 @@ def view(name: str, allowed: Callable[[User], bool]):
 
 
 @sock.route("/live/me/<view_name>", bp=bp)
+@closes_on_error
 def user_socket(ws, view_name: str):
     allowed, render = VIEWS.get(view_name, (None, None))
     if (
@@ -54,8 +58,30 @@ def user_socket(ws, view_name: str):
     staff_login = (user_id, digest(current_user.login_token or ""))
     app = current_app._get_current_object()
     db.session.remove()
+    limits = app.extensions["live"].limits
+    holder = ("user", user_id)
+    if not limits.claim(holder):
+        log.warning(
+            "user %s already holds %d sockets; refusing one more", user_id, limits.sockets_per_seat
+        )
+        ws.close(reason=POLICY_VIOLATION, message="too many sockets")
+        return
+    try:
+        serve_view(
+            limits.guard(ws, f"user {user_id}'s {view_name} page"),
+            app,
+            (user_id, locale, staff_login),
+            render,
+        )
+    finally:
+        limits.release(holder)
+
+
+def serve_view(ws, app, viewer: tuple, render: Callable[[User], str]) -> None:
+    """`viewer`: the user's id, locale and (id, login token hash)."""
+    user_id, locale, staff_login = viewer
     live = app.extensions["live"]
-    subscription = live.bus.subscribe(user_channel(user_id))
+    subscription = live.bus.subscribe(user_channel(user_id), limit=live.limits.queue_messages)
     closed = threading.Event()
 
     def read() -> None:
@@ -64,8 +90,9 @@ def user_socket(ws, view_name: str):
                 ws.receive()  # the page sends nothing; this notices the close
         except ConnectionClosed:
             pass
-        closed.set()
-        subscription.put({"kind": "closed"})
+        finally:
+            closed.set()
+            subscription.put_own({"kind": "closed"})
 
     def send_view() -> None:
         try:
@@ -86,9 +113,16 @@ def user_socket(ws, view_name: str):
             if any(is_logged_out(message, staff_login) for message in burst):
                 ws.close(reason=POLICY_VIOLATION, message="logged out")
                 return
+            if subscription.overflowed:
+                # Events were dropped; a new socket starts from a fresh view.
+                ws.close(reason=TRY_AGAIN_LATER, message="fell behind")
+                return
             if not closed.is_set():
                 send_view()
     except ConnectionClosed:
         pass
+    except Exception:
+        log.exception("user %s's socket failed; closing it with 1011", user_id)
+        ws.close(reason=INTERNAL_ERROR, message="internal error")
     finally:
         subscription.close()

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from flask import Flask
 
 from webapp.live.bus import LocalBus
+from webapp.live.limits import SocketLimits
 from webapp.live.presence import Deadline, LocalPresence, Presence
 
 
@@ -28,6 +29,7 @@ class Live:
 
         self.panels = PanelCache()
         self.chat_lines = ChatLineCache()
+        self.limits = SocketLimits(app)
 
     @property
     def bus(self) -> LocalBus:
@@ -65,6 +67,12 @@ class Live:
             self._presence.sweep = self._expect_waiting_customers
             self._bus = RedisBus(self._redis_url, namespace)
             self._namespace = namespace
+
+    def ping_redis(self) -> None:
+        """Raises when Redis does not answer (readiness, #14)."""
+        import redis
+
+        redis.Redis.from_url(self._redis_url, socket_timeout=2, socket_connect_timeout=2).ping()
 
     def publish(self, support_session_id: int, message: dict) -> None:
         self.bus.publish(support_session_id, message)
@@ -148,6 +156,12 @@ def decline_socket_compression() -> None:
 def init_app(app: Flask) -> Live:
     if not app.config.get("WEBSOCKET_COMPRESSION"):
         decline_socket_compression()
+    # simple_websocket counts a message as it arrives and refuses it with 1009
+    # past this size, before it has buffered more (#13 item 2).
+    app.config["SOCK_SERVER_OPTIONS"] = {
+        **app.config.get("SOCK_SERVER_OPTIONS", {}),
+        "max_message_size": app.config["LIVE_MAX_MESSAGE_BYTES"],
+    }
     live = Live(app)
     app.extensions["live"] = live
     return live

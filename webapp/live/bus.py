@@ -7,7 +7,13 @@ every worker's sockets hear every worker's events.
 
 import queue
 import threading
+import time
 from collections import defaultdict
+from collections.abc import Callable
+
+from webapp.metrics import DELIVERIES, DELIVERY_SECONDS, OPEN_SOCKETS
+
+RESYNC = "resync"  # a socket sends its page everything again
 
 
 def user_channel(user_id: int) -> int:
@@ -17,20 +23,61 @@ def user_channel(user_id: int) -> int:
     return -user_id
 
 
+# What a full subscription's reader gets instead of what no longer fit.
+OVERFLOWED = "overflow"
+OVERFLOW = {"kind": OVERFLOWED}
+
+
 class Subscription:
-    def __init__(self, bus: "LocalBus", channel: int):
+    """One socket's queue. Bounded: a socket that falls behind gets OVERFLOW
+    once, then nothing more, and is closed by its handler; a queue that grew
+    instead held 180 MB for one page that never read (#13 item 2)."""
+
+    def __init__(
+        self,
+        bus: "LocalBus",
+        channel: int,
+        limit: int | None = None,
+        accepts: Callable[[dict], bool] | None = None,
+    ):
         self._bus = bus
         self.channel = channel
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._limit = limit
+        self._accepts = accepts
+        self._size = 0
+        self._size_lock = threading.Lock()
+        self.overflowed = False
 
     def put(self, message: dict) -> None:
+        """A bus message; dropped if this socket would not send it anyway."""
+        if self._accepts is not None and not self._accepts(message):
+            return
+        with self._size_lock:
+            if self.overflowed:
+                return
+            if self._limit is not None and self._size >= self._limit:
+                self.overflowed = True
+                message = OVERFLOW
+            self._size += 1
+        self._queue.put(message)
+
+    def put_own(self, message: dict) -> None:
+        """What the socket's own reader hands its writer: never dropped, so a
+        chat line is stored even by a socket about to close (the reader is
+        rate limited instead)."""
+        with self._size_lock:
+            self._size += 1
         self._queue.put(message)
 
     def get(self, timeout: float) -> dict | None:
         try:
-            return self._queue.get(timeout=timeout)
+            message = self._queue.get(timeout=timeout)
         except queue.Empty:
             return None
+        with self._size_lock:
+            self._size -= 1
+        return message
 
     def drain(self) -> list[dict]:
         """Everything queued now: a burst of events needs one render, not many."""
@@ -39,7 +86,10 @@ class Subscription:
             try:
                 messages.append(self._queue.get_nowait())
             except queue.Empty:
-                return messages
+                break
+        with self._size_lock:
+            self._size -= len(messages)
+        return messages
 
     def close(self) -> None:
         self._bus.unsubscribe(self)
@@ -51,28 +101,40 @@ class LocalBus:
         self._generations: dict[int, int] = defaultdict(int)
         self._lock = threading.Lock()
 
-    def subscribe(self, channel: int) -> Subscription:
-        subscription = Subscription(self, channel)
+    def subscribe(
+        self,
+        channel: int,
+        limit: int | None = None,
+        accepts: Callable[[dict], bool] | None = None,
+    ) -> Subscription:
+        subscription = Subscription(self, channel, limit, accepts)
         with self._lock:
             self._subscribers[channel].add(subscription)
+        OPEN_SOCKETS.inc()  # every socket holds one subscription
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         with self._lock:
             subscribers = self._subscribers.get(subscription.channel)
-            if subscribers is not None:
-                subscribers.discard(subscription)
-                if not subscribers:
-                    del self._subscribers[subscription.channel]
+            if subscribers is None or subscription not in subscribers:
+                return
+            subscribers.discard(subscription)
+            if not subscribers:
+                del self._subscribers[subscription.channel]
+        OPEN_SOCKETS.dec()
 
     def publish(self, channel: int, message: dict) -> None:
-        self.deliver(channel, message)
+        self.deliver(channel, message, time.time())
 
-    def deliver(self, channel: int, message: dict) -> None:
+    def deliver(self, channel: int, message: dict, published_at: float | None = None) -> None:
         with self._lock:
             if message.get("kind") != "signal":  # signalling changes no panel
                 self._generations[channel] += 1
             subscribers = list(self._subscribers.get(channel, ()))
+        if subscribers:
+            DELIVERIES.inc(len(subscribers))
+            if published_at is not None:
+                DELIVERY_SECONDS.observe(max(0.0, time.time() - published_at))
         for subscription in subscribers:
             subscription.put(message)
 

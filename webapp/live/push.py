@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from webapp.extensions import db
 from webapp.models import Participant, SupportSession
 from webapp.services import activities, files
-from webapp.services.chat import ChatLine, recent_messages
+from webapp.services.chat import ChatLine, history_for, recent_messages
 
 _CHAT_CACHE_SIZE = 2048
 
@@ -39,7 +39,7 @@ def page_context(support_session: SupportSession, viewer: Participant) -> dict:
     """Everything a session page shows: the panels and the chat history."""
     return {
         **panel_context(support_session, viewer),
-        "chat_messages": recent_messages(support_session.id),
+        "chat_messages": history_for(viewer),
         **files.for_page(viewer),
     }
 
@@ -127,6 +127,16 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
         chat_html=chat_html,
         chat_ids=frozenset(message.id for message in messages),
     )
+
+
+def customer_chat_log(viewer_id: int, locale: str) -> tuple[str, frozenset[int]]:
+    """A customer's own chat history for its socket: the snapshot's shared
+    log is the staff's, which holds lines from before the customer came."""
+    viewer = db.session.get(Participant, viewer_id)
+    messages = history_for(viewer) if viewer is not None else []
+    with force_locale(locale):
+        html = render_template("session/_chat_log.html", chat_messages=messages, oob=True)
+    return html, frozenset(message.id for message in messages)
 
 
 class ChatLineCache:

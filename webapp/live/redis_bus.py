@@ -13,7 +13,7 @@ import time
 
 import redis
 
-from webapp.live.bus import LocalBus, Subscription
+from webapp.live.bus import RESYNC, LocalBus, Subscription
 
 log = logging.getLogger(__name__)
 CHANNEL_NUMBER = re.compile(r"-?[0-9]+")  # session ids, and user channels negated
@@ -29,10 +29,12 @@ class RedisBus(LocalBus):
         self._ready = threading.Event()
 
     def publish(self, channel: int, message: dict) -> None:
-        self._redis.publish(f"{self._prefix}{channel}", json.dumps(message))
+        # The time rides along, for the delivery-latency metric across workers.
+        envelope = {"message": message, "published_at": time.time()}
+        self._redis.publish(f"{self._prefix}{channel}", json.dumps(envelope))
 
-    def subscribe(self, channel: int) -> Subscription:
-        subscription = super().subscribe(channel)
+    def subscribe(self, channel: int, **options) -> Subscription:
+        subscription = super().subscribe(channel, **options)
         self._ensure_listener()
         return subscription
 
@@ -47,18 +49,30 @@ class RedisBus(LocalBus):
         self._ready.wait(5)
 
     def _listen(self) -> None:
+        connected_before = False
         while True:
             try:
                 pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
                 pubsub.psubscribe(f"{self._prefix}*")
                 pubsub.get_message(timeout=1)  # the psubscribe confirmation
                 self._ready.set()
+                if connected_before:
+                    self._resync_all()
+                connected_before = True
                 for item in pubsub.listen():
                     if item["type"] == "pmessage":
                         self._deliver_published(item["channel"], item["data"])
             except (redis.RedisError, OSError):
                 log.exception("redis bus listener failed; reconnecting")
                 time.sleep(1)
+
+    def _resync_all(self) -> None:
+        """Events published while Redis was away are lost: every socket of
+        this process re-sends its page's panels and chat (#14 item 5)."""
+        with self._lock:
+            channels = list(self._subscribers)
+        for channel in channels:
+            self.deliver(channel, {"kind": RESYNC})
 
     def _deliver_published(self, channel_name: bytes, data: bytes) -> None:
         # A longer prefix of another deployment ("prod:session:x" under our
@@ -68,9 +82,12 @@ class RedisBus(LocalBus):
             log.warning("dropped a message on a channel that is not ours: %r", channel_name)
             return
         try:
-            message = json.loads(data)
+            envelope = json.loads(data)
         except ValueError:
             log.warning("dropped a message that is not JSON on %r", channel_name)
             return
+        message = envelope.get("message") if isinstance(envelope, dict) else None
+        published_at = envelope.get("published_at") if isinstance(envelope, dict) else None
         if isinstance(message, dict):
-            self.deliver(int(suffix), message)
+            at = published_at if isinstance(published_at, int | float) else None
+            self.deliver(int(suffix), message, at)

@@ -77,7 +77,8 @@ class RedisPresence(Presence):
 
     def _heartbeat_all(self, now: float) -> None:
         """One pipeline refreshes every socket this process holds: a thousand
-        sockets heartbeating one by one were 500 round trips a second."""
+        sockets heartbeating one by one were 500 round trips a second. A
+        socket Redis no longer knows (it restarted, empty) is added back."""
         with self._local_lock:
             local = list(self._local.items())
         if not local:
@@ -85,9 +86,20 @@ class RedisPresence(Presence):
         pipe = self._redis.pipeline(transaction=False)
         for connection_id, participant_id in local:
             pipe.zadd(
-                self._connections(participant_id), {connection_id: now + HEARTBEAT_TTL}, xx=True
+                self._connections(participant_id),
+                {connection_id: now + HEARTBEAT_TTL},
+                xx=True,
+                ch=True,
             )
-        pipe.execute()
+        refreshed = pipe.execute()
+        lost = [entry for entry, count in zip(local, refreshed, strict=True) if not count]
+        with self._local_lock:
+            lost = [(c, p) for c, p in lost if self._local.get(c) == p]  # not closed meanwhile
+        if lost:
+            pipe = self._redis.pipeline(transaction=False)
+            for connection_id, participant_id in lost:
+                pipe.zadd(self._connections(participant_id), {connection_id: now + HEARTBEAT_TTL})
+            pipe.execute()
 
     def disconnect(self, participant_id: int, support_session_id: int, connection_id: str) -> bool:
         with self._local_lock:

@@ -5,27 +5,38 @@ bus without touching the database; the server only checks who may talk to
 whom and that a message has the shape a browser would send.
 """
 
+import json
+
 MAX_BYTES = 64 * 1024  # an SDP with many tracks stays well under this
 EVERYONE = "all"
 _DESCRIPTION_TYPES = {"offer", "answer", "rollback", "pranswer"}
 _STREAM_KINDS = {"desktop_sharing", "application_sharing", "video", "voice"}
+_MAX_STREAMS = 16
+_CANDIDATE_FIELDS = ("candidate", "sdpMid", "sdpMLineIndex", "usernameFragment")
+_INVALID = object()  # None is a valid candidate: the end of candidates
+# Inside JSON strings only: the frame's text holds no markup, so even a page
+# that swapped it as HTML would show text (#13 item 2).
+_NO_MARKUP = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 def relayable(data: dict, sender_id: int, present: dict[int, str], is_open: bool) -> dict | None:
     """The bus message for a page's signal, or None to drop it: the sender or
-    the addressee is not present in the open session, or the shape is wrong."""
-    to, signal = data.get("to"), data.get("signal")
-    page, to_page = data.get("page"), data.get("to_page")
-    if not is_open or sender_id not in present or not isinstance(signal, dict):
+    the addressee is not present in the open session, or a field has the
+    wrong type or value. The signal relayed is rebuilt from the checked
+    fields, never passed on as the page sent it."""
+    to, page, to_page = data.get("to"), data.get("page"), data.get("to_page")
+    if not is_open or sender_id not in present:
         return None
-    if to != EVERYONE and (not isinstance(to, int) or to not in present):
+    # bool is an int in Python, and True == 1 would address participant 1.
+    if to != EVERYONE and (type(to) is not int or to not in present):
+        return None
+    if not _is_page_id(page) or not (to_page is None or _is_page_id(to_page)):
         return None
     # A participant's pages talk to each other too (two tabs of one rep).
     if to == sender_id and (to_page is None or to_page == page):
         return None
-    if not _is_page_id(page) or not (to_page is None or _is_page_id(to_page)):
-        return None
-    if not _well_formed(signal):
+    signal = checked(data.get("signal"))
+    if signal is None:
         return None
     return {
         "kind": "signal",
@@ -42,6 +53,10 @@ def delivered(message: dict) -> dict:
     return {key: message[key] for key in ("from", "from_page", "to_page", "signal")}
 
 
+def as_frame(message: dict) -> str:
+    return json.dumps(message).translate(_NO_MARKUP)
+
+
 def is_for(message: dict, viewer_id: int) -> bool:
     """Whether a viewer's sockets pass the message on; a page drops what is
     addressed to another page of the same participant."""
@@ -49,29 +64,61 @@ def is_for(message: dict, viewer_id: int) -> bool:
     return to in (viewer_id, EVERYONE)
 
 
+def checked(signal) -> dict | None:
+    """The signal as a browser sends it (peer.js, media.js), field by field,
+    or None."""
+    if not isinstance(signal, dict) or len(signal) != 1:
+        return None
+    [(name, value)] = signal.items()
+    if name in ("hello", "welcome"):
+        return {name: True} if value is True else None
+    check = {"description": _description, "candidate": _candidate, "streams": _streams}.get(name)
+    if check is None:
+        return None
+    value = check(value)
+    return None if value is _INVALID else {name: value}
+
+
+def _description(description):
+    """RTCSessionDescriptionInit: {type, sdp}; a rollback may omit its sdp."""
+    if not isinstance(description, dict):
+        return _INVALID
+    kind, sdp = description.get("type"), description.get("sdp", "")
+    if not isinstance(kind, str) or kind not in _DESCRIPTION_TYPES or not isinstance(sdp, str):
+        return _INVALID
+    return {"type": kind, "sdp": sdp}
+
+
+def _candidate(candidate):
+    """RTCIceCandidateInit, or None for the end of candidates."""
+    if candidate is None:
+        return None
+    if not isinstance(candidate, dict):
+        return _INVALID
+    fields = {key: candidate[key] for key in _CANDIDATE_FIELDS if key in candidate}
+    if not isinstance(fields.get("candidate", ""), str):
+        return _INVALID
+    if not all(_optional_str(fields.get(key)) for key in ("sdpMid", "usernameFragment")):
+        return _INVALID
+    index = fields.get("sdpMLineIndex")
+    if index is not None and (type(index) is not int or not 0 <= index < 1024):
+        return _INVALID
+    return fields
+
+
+def _streams(streams):
+    """Which of the sender's streams carries which kind of activity."""
+    if not isinstance(streams, dict) or not 0 < len(streams) <= _MAX_STREAMS:
+        return _INVALID
+    for stream_id, kind in streams.items():
+        if not (0 < len(stream_id) <= 64 and isinstance(kind, str) and kind in _STREAM_KINDS):
+            return _INVALID
+    return dict(streams)
+
+
+def _optional_str(value) -> bool:
+    return value is None or isinstance(value, str)
+
+
 def _is_page_id(value) -> bool:
     return isinstance(value, str) and 0 < len(value) <= 32 and value.isascii() and value.isalnum()
-
-
-def _well_formed(signal: dict) -> bool:
-    if set(signal) in ({"hello"}, {"welcome"}):
-        return next(iter(signal.values())) is True
-    if set(signal) == {"description"}:
-        description = signal["description"]
-        return (
-            isinstance(description, dict)
-            and description.get("type") in _DESCRIPTION_TYPES
-            and isinstance(description.get("sdp", ""), str)
-        )
-    if set(signal) == {"candidate"}:
-        candidate = signal["candidate"]
-        return candidate is None or (
-            isinstance(candidate, dict) and isinstance(candidate.get("candidate", ""), str)
-        )
-    if set(signal) == {"streams"}:
-        streams = signal["streams"]
-        return isinstance(streams, dict) and all(
-            isinstance(stream_id, str) and kind in _STREAM_KINDS
-            for stream_id, kind in streams.items()
-        )
-    return False

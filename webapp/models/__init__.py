@@ -10,7 +10,7 @@ from webapp.models.activity import (
     SessionFile,
 )
 from webapp.models.chat import ChatMessage
-from webapp.models.mail import OutboxMessage
+from webapp.models.mail import MailState, OutboxMessage
 from webapp.models.site import Deployment, SiteSettings
 from webapp.models.support_session import (
     Invitation,
@@ -34,6 +34,7 @@ __all__ = [
     "Invitation",
     "InvitationRole",
     "LoginFailure",
+    "MailState",
     "Offer",
     "OfferState",
     "OutboxMessage",

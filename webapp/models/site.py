@@ -17,6 +17,9 @@ class SiteSettings(db.Model):
     multi_session_allowed: so.Mapped[bool] = so.mapped_column(default=True)
     # How many customers a rep may help at once, over all its sessions (R3.5).
     customer_cap: so.Mapped[int] = so.mapped_column(default=5)
+    # How long ended sessions keep their files, recordings, chat and events;
+    # None keeps them. `flask --app wsgi purge` removes what is older (#13).
+    retention_days: so.Mapped[int | None]
 
 
 class Deployment(db.Model):

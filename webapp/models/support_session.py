@@ -94,7 +94,8 @@ class Participant(db.Model):
     )
     role: so.Mapped[ParticipantRole] = so.mapped_column(sa.String(16))
     user_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id"), index=True)
-    name: so.Mapped[str] = so.mapped_column(sa.String(80))
+    # As long as a staff name (users.name); customers' names stop at 80.
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
     email: so.Mapped[str | None] = so.mapped_column(sa.String(254))
     # sha256 of the secret a customer's browser holds; the secret itself is
     # never stored, so a database leak does not hand out seats in sessions.
@@ -139,8 +140,20 @@ class Invitation(db.Model):
     invited_by_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("participants.id"))
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     expires_at: so.Mapped[datetime]
+    # A customer link is single-use: the first browser to join with it owns
+    # it (its seat is kept here), and a revoked link stops working (#13).
+    used_at: so.Mapped[datetime | None]
+    participant_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("participants.id", use_alter=True, name="fk_invitation_participant")
+    )
+    revoked_at: so.Mapped[datetime | None]
 
     support_session: so.Mapped[SupportSession] = so.relationship()
+
+    @property
+    def is_open(self) -> bool:
+        """Still usable by someone new: not used, revoked or expired."""
+        return self.used_at is None and self.revoked_at is None and self.expires_at > utcnow()
 
 
 class SessionEvent(db.Model):

@@ -57,13 +57,16 @@ class ChatLine:
         return cls(**{**data, "created_at": datetime.fromisoformat(data["created_at"])})
 
 
-def recent_messages(support_session_id: int) -> list[ChatMessage]:
-    newest = list(
-        db.session.scalars(
-            sa.select(ChatMessage)
-            .where(ChatMessage.support_session_id == support_session_id)
-            .order_by(ChatMessage.id.desc())
-            .limit(HISTORY)
-        )
-    )
+def recent_messages(support_session_id: int, since: datetime | None = None) -> list[ChatMessage]:
+    query = sa.select(ChatMessage).where(ChatMessage.support_session_id == support_session_id)
+    if since is not None:
+        query = query.where(ChatMessage.created_at >= since)
+    newest = list(db.session.scalars(query.order_by(ChatMessage.id.desc()).limit(HISTORY)))
     return newest[::-1]
+
+
+def history_for(viewer: Participant) -> list[ChatMessage]:
+    """Staff read the whole chat; a customer only what was said since they
+    joined (#13 item 5): another customer's earlier words are not theirs,
+    and a guessed session number must not open them."""
+    return recent_messages(viewer.support_session_id, None if viewer.is_staff else viewer.joined_at)

@@ -200,12 +200,15 @@ def _lock(rep: User) -> None:
     )
 
 
-def update_site_settings(admin: User, multi_session_allowed: bool, cap: str) -> SiteSettings:
-    """R1.2, R3.5: the admin's site-wide rules."""
+def update_site_settings(
+    admin: User, multi_session_allowed: bool, cap: str, retention_days: str = ""
+) -> SiteSettings:
+    """R1.2, R3.5: the admin's site-wide rules, and how long ended sessions keep their data."""
     require_admin(admin)
     settings = site_settings()
     db.session.add(settings)
     settings.customer_cap = _clean_cap(cap, required=True)
+    settings.retention_days = _clean_retention(retention_days)
     settings.multi_session_allowed = multi_session_allowed
     db.session.commit()
     return settings
@@ -232,6 +235,26 @@ def _clean_cap(raw: str, required: bool) -> int | None:
         db.session.rollback()
         raise ServiceError(
             _l("Enter a whole number from 1 to %(max)d.", max=CAP_MAX), 400, field="customer_cap"
+        )
+    return int(raw)
+
+
+RETENTION_MAX_DAYS = 3650
+
+
+def _clean_retention(raw: str) -> int | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    if not raw.isdecimal() or not 1 <= int(raw) <= RETENTION_MAX_DAYS:
+        db.session.rollback()
+        raise ServiceError(
+            _l(
+                "Enter a whole number of days from 1 to %(max)d, or leave it empty.",
+                max=RETENTION_MAX_DAYS,
+            ),
+            400,
+            field="retention_days",
         )
     return int(raw)
 

@@ -4,6 +4,7 @@ Publishing from an `after_commit` hook means a subscriber never hears of a
 change that was rolled back, and every service gets it by calling `record`.
 """
 
+import logging
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from webapp.live.bus import user_channel
 from webapp.models import Participant, SessionEvent, SessionState, SupportSession
 from webapp.services.errors import ServiceError
 
+log = logging.getLogger(__name__)
 _PENDING = "supportcenter_pending_events"
 LOGGED_OUT = "logged_out"  # a staff login ended: its sockets close
 
@@ -134,7 +136,14 @@ def _publish_after_commit(session: so.Session) -> None:
     if live is None:
         return
     for support_session_id, message in events:
-        live.publish(support_session_id, message)
+        try:
+            live.publish(support_session_id, message)
+        except Exception:  # the change is saved: a 500 would say it was not
+            log.exception(
+                "could not publish %s on channel %s; pages catch up with the next event",
+                message.get("kind"),
+                support_session_id,
+            )
 
 
 @sa.event.listens_for(so.Session, "after_rollback")

@@ -205,6 +205,7 @@ def _store(upload: FileStorage, support_session_id: int, purpose: FilePurpose):
     whatever the client claimed. Returns (stored name, path, size)."""
     limit_key = "RECORDING_MAX_BYTES" if purpose == FilePurpose.RECORDING else "FILE_MAX_BYTES"
     limit = current_app.config[limit_key]
+    room = _room_left(support_session_id)
     directory = Path(current_app.config["UPLOAD_DIR"]) / str(support_session_id)
     directory.mkdir(parents=True, exist_ok=True)
     stored_name = secrets.token_hex(16)
@@ -216,11 +217,41 @@ def _store(upload: FileStorage, support_session_id: int, purpose: FilePurpose):
                 size += len(chunk)
                 if size > limit:
                     raise too_large(purpose)
+                if size > room:
+                    raise no_room()
                 target.write(chunk)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return stored_name, path, size
+
+
+def no_room() -> ServiceError:
+    return ServiceError(
+        _l("There is no room for more files here. The file was not sent."), 413, field="file"
+    )
+
+
+def _room_left(support_session_id: int) -> int:
+    """Bytes this upload may still take under the session's and the site's
+    quotas (#13 item 7): the per-file limit alone lets a customer without an
+    account send files until the disk is full."""
+    stored = sa.func.coalesce(sa.func.sum(SessionFile.size), 0)
+    in_session, in_all = db.session.execute(
+        sa.select(
+            sa.select(stored)
+            .where(SessionFile.support_session_id == support_session_id)
+            .scalar_subquery(),
+            sa.select(stored).scalar_subquery(),
+        )
+    ).one()
+    config = current_app.config
+    room = min(
+        config["SESSION_UPLOAD_QUOTA_BYTES"] - in_session, config["UPLOAD_QUOTA_BYTES"] - in_all
+    )
+    if room <= 0:
+        raise no_room()
+    return room
 
 
 def _add_row(
@@ -265,9 +296,15 @@ def _visible(viewer: Participant) -> dict[str, list[SessionFile]]:
 
 
 def _may_see(viewer: Participant, stored: SessionFile) -> bool:
+    """Staff see every file and recording; a customer the files addressed to
+    them, and those sent to everyone since they joined (#13 item 5)."""
     if stored.purpose == FilePurpose.RECORDING:
         return viewer.is_staff
-    return stored.recipient_id in (None, viewer.id) or stored.sender_id == viewer.id
+    if stored.sender_id == viewer.id or stored.recipient_id == viewer.id:
+        return True
+    if stored.recipient_id is not None:
+        return False
+    return viewer.is_staff or stored.created_at >= viewer.joined_at
 
 
 def _path_of(stored: SessionFile) -> Path:

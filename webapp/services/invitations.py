@@ -103,14 +103,9 @@ def invite(
         email=email,
         by_server=send_mail,
     )
-    db.session.commit()
     if send_mail and email:
-        outbox = mailer.send(email, subject, body)
-        if not outbox.delivered and current_app.config.get("MAIL_SERVER"):
-            raise ServiceError(
-                _l("The invitation could not be sent. Try again, or use your own email program."),
-                502,
-            )
+        mailer.queue(email, subject, body, invitation_id=invitation.id)
+    db.session.commit()
     return IssuedInvitation(invitation, link, subject, body)
 
 
@@ -122,8 +117,14 @@ def invitation_link(role: InvitationRole, token: str) -> str:
     return url_for(endpoint, token=token, _external=True)
 
 
+USED = _l(
+    "This invitation has already been used. Ask your representative for a new one, "
+    "or join with the session number."
+)
+
+
 def redeem(token: str, role: InvitationRole) -> Invitation:
-    """A stale, expired or wrong-role link gets one clear refusal each."""
+    """A stale, expired, revoked or wrong-role link gets one clear refusal each."""
     invitation = db.session.scalar(
         sa.select(Invitation).where(Invitation.token_hash == digest(token))
     )
@@ -138,9 +139,69 @@ def redeem(token: str, role: InvitationRole) -> Invitation:
         )
     if not invitation.support_session.is_open:
         raise ServiceError(_l("This support session has ended."), 410)
+    if invitation.revoked_at is not None:
+        raise ServiceError(
+            _l("This invitation has been withdrawn. Ask your representative for a new one."), 410
+        )
     if invitation.expires_at < utcnow():
         raise ServiceError(
             _l("This invitation has expired. Ask your representative for a new one."),
             410,
         )
     return invitation
+
+
+def check_not_used_elsewhere(invitation: Invitation, held_seat_id: int | None) -> None:
+    """A customer link belongs to the browser that first joined with it; that
+    browser may come back with it, any other is told it is used."""
+    if invitation.used_at is not None and invitation.participant_id != held_seat_id:
+        raise ServiceError(USED, 410)
+
+
+def claim(invitation: Invitation, seat: Participant, held_seat_id: int | None) -> None:
+    """In the caller's transaction: the link now belongs to `seat`. A
+    compare-and-set, so of two browsers joining with one link at once, one
+    wins and the other's seat is rolled back."""
+    claimed = db.session.execute(
+        sa.update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.revoked_at.is_(None),
+            sa.or_(Invitation.used_at.is_(None), Invitation.participant_id == held_seat_id),
+        )
+        .values(used_at=utcnow(), participant_id=seat.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise ServiceError(USED, 410)
+
+
+def open_invitations(support_session_id: int) -> list[Invitation]:
+    """The links of a session that someone new could still use, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .where(
+                Invitation.support_session_id == support_session_id,
+                Invitation.used_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+            .order_by(Invitation.id.desc())
+        )
+    )
+
+
+def revoke(actor: Participant, invitation_id: int) -> None:
+    """Återkalla: the link stops working at once (#13 item 5)."""
+    support_session = actor.support_session
+    if not actor.is_controller:
+        raise ServiceError(_l("Only the representative in control can withdraw invitations."), 403)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.support_session_id != support_session.id:
+        raise ServiceError(_l("There is no such invitation in this session."), 404)
+    if invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        events.record(support_session, "invitation_revoked", actor, role=str(invitation.role))
+    db.session.commit()

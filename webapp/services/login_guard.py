@@ -7,13 +7,13 @@ with one account of their own must not reset their budget for another's.
 The answer never says which of the two is blocked.
 """
 
-import ipaddress
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from webapp.addresses import client_key
 from webapp.extensions import db
 from webapp.models import LoginFailure
 from webapp.models.base import utcnow
@@ -26,16 +26,7 @@ FORGET_AFTER = timedelta(hours=1)
 
 
 def address_key(address: str | None) -> str:
-    """An IPv6 address counts as its /64: one customer line holds all of it."""
-    try:
-        ip = ipaddress.ip_address(address or "")
-    except ValueError:
-        return f"address:{address}"
-    if ip.version == 6:
-        if ip.ipv4_mapped is not None:
-            return f"address:{ip.ipv4_mapped}"
-        return f"address:{ipaddress.ip_network(f'{ip}/64', strict=False)}"
-    return f"address:{ip}"
+    return f"address:{client_key(address)}"
 
 
 def account_key(email: str) -> str:

@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.models import (
     MEDIA_KINDS,
     ActivityKind,
+    Invitation,
     Participant,
     ParticipantRole,
     SessionState,
@@ -18,7 +19,7 @@ from webapp.models import (
     User,
 )
 from webapp.models.base import utcnow
-from webapp.services import acd, activities, customers, events
+from webapp.services import acd, activities, customers, events, invitations
 from webapp.services.errors import ServiceError
 from webapp.services.secrets_ import digest, new_session_number, new_token
 from webapp.services.text import one_line
@@ -110,6 +111,27 @@ def join_as_customer(
     events.lock_open(support_session)
     customers.hold_seat_for(support_session)
     customer, secret = seat_customer(support_session, name, email)
+    events.record(support_session, "joined", customer)
+    db.session.commit()
+    return customer, secret
+
+
+def join_with_invitation(
+    invitation: Invitation, name: str, held_seat: Participant | None
+) -> tuple[Participant, str]:
+    """R2.5 by a customer's link, which is single-use (#13): the seat and the
+    link's claim are one transaction. `held_seat` is the seat this browser
+    already had in the session, if any (coming back after leaving)."""
+    support_session = invitation.support_session
+    name = clean_name(name)
+    held_seat_id = held_seat.id if held_seat is not None else None
+    invitations.check_not_used_elsewhere(invitation, held_seat_id)
+    if not support_session.is_open:
+        raise ServiceError(_l("This support session has ended."), 410)
+    events.lock_open(support_session)
+    customers.hold_seat_for(support_session)
+    customer, secret = seat_customer(support_session, name, invitation.email)
+    invitations.claim(invitation, customer, held_seat_id)
     events.record(support_session, "joined", customer)
     db.session.commit()
     return customer, secret

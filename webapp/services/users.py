@@ -13,6 +13,7 @@ from webapp.services.secrets_ import digest, new_token
 from webapp.services.text import is_control, one_line
 
 PASSWORD_MIN = 8
+STAFF_NAME_MAX = 120  # users.name and participants.name
 
 
 def create_user(email: str, name: str, role: str, password: str) -> User:
@@ -20,6 +21,10 @@ def create_user(email: str, name: str, role: str, password: str) -> User:
     name = one_line(name)
     if not name:
         raise ServiceError(_l("Please enter a name."), 400, field="name")
+    if len(name) > STAFF_NAME_MAX:
+        raise ServiceError(
+            _l("A name can be at most %(max)d characters.", max=STAFF_NAME_MAX), 400, field="name"
+        )
     if role not in tuple(Role):
         raise ServiceError(_l("Unknown role."), 400, field="role")
     if len(password) < PASSWORD_MIN:

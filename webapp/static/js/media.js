@@ -35,12 +35,16 @@ class Media {
     this.page = Math.random().toString(36).slice(2, 14);
     this.text = section.dataset;
     this.iceServers = JSON.parse(section.dataset.iceServers || "[]");
+    // "relay" only to prove a TURN server works (ICE_TRANSPORT_POLICY).
+    this.iceTransportPolicy = section.dataset.iceTransportPolicy || "all";
     this.socket = null;
     this.local = new Map(); // kind -> {activityId, stream}
     this.starting = new Set(); // kinds asked for and not answered yet
     this.orphansEnded = new Set(); // activity ids this page already ended
     this.peers = new Map(); // "participant/page" -> Peer
     this.restarted = new Map(); // "participant/page" -> when its connection was last rebuilt
+    this.unconnected = new Map(); // "participant/page" -> since when it has tried to connect
+    this.listed = new Set(); // participant ids the participants panel has shown
     this.stage = new Stage(document.getElementById("media-stage"), this.me, JSON.parse(section.dataset.kindNames));
     this.recorder = new Recorder(this);
   }
@@ -96,15 +100,25 @@ class Media {
       // Exactly one side of each pair is polite: the higher participant id,
       // or between two tabs of one participant, the higher page id.
       const polite = id === this.me ? this.page > page : this.me > id;
-      const peer = new Peer(polite, this.iceServers, {
+      const peer = new Peer(polite, { iceServers: this.iceServers, iceTransportPolicy: this.iceTransportPolicy }, {
         signal: (signal) => this.signal(id, page, signal),
+        connected: () => {
+          this.unconnected.delete(key);
+          if (this.failedWith === id) this.say("");
+        },
         track: (track, stream) => {
           this.stage.showRemote(key, id, track, stream, this.nameOf(id));
           this.follow(); // a tile the panel already lists is marked seen now
         },
-        failed: () => this.restart(id, page),
+        failed: () => {
+          // In words, not a blank tile: who, and what to try (#14).
+          this.failedWith = id;
+          this.say(this.text.msgPeerFailed.replace("{name}", this.nameOf(id)));
+          this.restart(id, page);
+        },
       });
       peer.participant = id;
+      peer.since = this.unconnected.get(key);
       this.peers.set(key, peer);
     }
     return this.peers.get(key);
@@ -123,22 +137,45 @@ class Media {
   }
 
   drop(key) {
+    const since = this.peers.get(key)?.unconnectedSince();
+    if (since) this.unconnected.set(key, since);
     this.peers.get(key)?.close();
     this.peers.delete(key);
     this.stage.removePeer(key);
   }
 
+  // A new page gets only what the server lists as running: a share the
+  // server ended (a customer switch) must not reach someone who just came.
   sendAllTo(id, page) {
     const peer = this.peer(id, page);
-    this.local.forEach((entry, kind) => peer.send(kind, entry.stream));
+    const ended = this.endedTest();
+    this.local.forEach((entry, kind) => {
+      if (!ended(entry.activityId)) peer.send(kind, entry.stream);
+    });
   }
 
-  // Peers of participants who left the session go with them.
+  // Whether an activity ended: a panel at least as new as it (its mark)
+  // leaves it out. A push may trail the answer that started an activity,
+  // and pushes are coalesced, so a newer activity is not judged yet. An
+  // ended session's page has no panel at all, and everything in it ended.
+  endedTest() {
+    const ids = new Set(this.running().map((activity) => activity.id));
+    const panel = document.getElementById("activities");
+    const mark = panel ? Number(panel.dataset.mark) : Infinity;
+    return (activityId) => !ids.has(activityId) && mark >= activityId;
+  }
+
+  // Peers of participants who left the session go with them. A newcomer's
+  // hello comes straight over the socket, its row with the next panel push
+  // (coalesced): until this page has listed a participant, it has not left.
   dropLeavers() {
     const present = new Set(
       Array.from(document.querySelectorAll("#participants [data-participant-id]"), (row) => Number(row.dataset.participantId)),
     );
-    Array.from(this.peers.entries()).filter(([, peer]) => !present.has(peer.participant)).forEach(([key]) => this.drop(key));
+    present.forEach((id) => this.listed.add(id));
+    Array.from(this.peers.entries())
+      .filter(([, peer]) => this.listed.has(peer.participant) && !present.has(peer.participant))
+      .forEach(([key]) => this.drop(key));
   }
 
   nameOf(id) {
@@ -218,14 +255,7 @@ class Media {
 
   follow() {
     const running = this.running();
-    const ids = new Set(running.map((activity) => activity.id));
-    // A push may trail the answer that started an activity, and pushes are
-    // coalesced, so a panel may never list it: it ended when a panel at
-    // least as new as the activity (its mark) leaves it out. An ended
-    // session's page has no panel at all, and everything in it ended.
-    const panel = document.getElementById("activities");
-    const mark = panel ? Number(panel.dataset.mark) : Infinity;
-    const ended = (activityId) => !ids.has(activityId) && mark >= activityId;
+    const ended = this.endedTest();
     this.local.forEach((entry, kind) => {
       if (ended(entry.activityId)) {
         this.stop(kind, false);

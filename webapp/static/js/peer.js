@@ -1,8 +1,13 @@
 // One RTCPeerConnection to one other page, with "perfect negotiation" (the
 // W3C pattern): either side may add or remove tracks at any time, and when
 // both offer at once the polite side yields.
+// A connection that negotiated media but is still not up after this long
+// will not come up by itself (no path, or a TURN server that never answers):
+// ICE may sit in "checking" for minutes before it says "failed".
+const CONNECT_TIMEOUT_MS = 15000;
+
 export class Peer {
-  constructor(polite, iceServers, { signal, track, failed }) {
+  constructor(polite, configuration, { signal, track, failed, connected }) {
     this.signal = signal;
     this.failed = failed;
     this.polite = polite;
@@ -10,8 +15,9 @@ export class Peer {
     this.ignoreOffer = false;
     this.applyingAnswer = false;
     this.senders = new Map(); // kind -> [RTCRtpSender]
-    this.pc = new RTCPeerConnection({ iceServers });
+    this.pc = new RTCPeerConnection(configuration);
     this.pc.onnegotiationneeded = async () => {
+      this.expectConnection();
       try {
         this.makingOffer = true;
         await this.pc.setLocalDescription();
@@ -29,6 +35,10 @@ export class Peer {
     this.pc.ontrack = (event) => track(event.track, event.streams[0]);
     this.pc.onconnectionstatechange = () => {
       if (this.pc.connectionState === "failed") this.failed();
+      if (this.pc.connectionState === "connected") {
+        clearTimeout(this.watchdog);
+        connected?.();
+      }
     };
   }
 
@@ -57,6 +67,7 @@ export class Peer {
         this.applyingAnswer = false;
       }
       if (description.type === "offer") {
+        this.expectConnection();
         await this.pc.setLocalDescription();
         this.signal({ description: this.pc.localDescription.toJSON() });
       }
@@ -67,6 +78,21 @@ export class Peer {
         if (!this.ignoreOffer) console.warn("candidate", error);
       }
     }
+  }
+
+  // `since` may come from the connection this one replaces: a pair whose
+  // pages keep rebuilding still fails after CONNECT_TIMEOUT_MS in all.
+  expectConnection() {
+    if (this.watchdog || this.pc.connectionState === "connected") return;
+    this.since = this.since || Date.now();
+    this.watchdog = setTimeout(() => {
+      if (!["connected", "closed"].includes(this.pc.connectionState)) this.failed();
+    }, Math.max(0, this.since + CONNECT_TIMEOUT_MS - Date.now()));
+  }
+
+  // When this connection started trying and has not come up yet, or null.
+  unconnectedSince() {
+    return this.pc.connectionState === "connected" ? null : this.since || null;
   }
 
   send(kind, stream) {
@@ -84,6 +110,7 @@ export class Peer {
   }
 
   close() {
+    clearTimeout(this.watchdog);
     this.pc.close();
   }
 }

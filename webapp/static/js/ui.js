@@ -157,6 +157,13 @@ function setConnection(event, state) {
 document.addEventListener("htmx:wsOpen", (event) => setConnection(event, "open"));
 document.addEventListener("htmx:wsClose", (event) => setConnection(event, "closed"));
 
+// A JSON frame is signalling for media.js, never markup to swap, also on a
+// page whose media script did not load (#13 item 2).
+document.addEventListener("htmx:wsBeforeMessage", (event) => {
+  const message = event.detail.message;
+  if (typeof message === "string" && message.startsWith("{")) event.preventDefault();
+});
+
 // Every event re-sends the panels; one that did not change is not swapped,
 // so an open menu stays open and a focused button keeps its focus.
 const STABLE_PANELS = new Set([

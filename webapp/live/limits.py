@@ -1,0 +1,192 @@
+"""What keeps one page, or one attacker holding a seat, from exhausting a
+worker through the live sockets (#13 item 2, docs/security.md "The live
+socket"). The maximum message size is simple_websocket's own, set from
+LIVE_MAX_MESSAGE_BYTES in `init_app`; the rest is here:
+
+- a token bucket per socket for what the page sends;
+- a cap on the sockets one seat (or one staff member) holds in a process;
+- a deadline on every send: a page that does not read is cut off, since
+  a blocked send would hold its writer, and its queue, for good;
+- whole frames: simple_websocket writes a frame with one `socket.send()`,
+  which under gevent may write part of it and return, and the rest is lost.
+"""
+
+import logging
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Hashable
+from contextlib import contextmanager, suppress
+
+from flask import Flask
+from simple_websocket import ConnectionClosed
+
+log = logging.getLogger(__name__)
+
+POLICY_VIOLATION = 1008
+INTERNAL_ERROR = 1011
+TRY_AGAIN_LATER = 1013  # htmx's ws extension reconnects on it, and on 1006 and 1011
+
+
+class TokenBucket:
+    def __init__(self, rate: float, burst: float):
+        self.rate, self.burst = rate, burst
+        self._tokens, self._at = burst, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._at) * self.rate)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+class SocketLimits:
+    """The limits of one app, and the state they share between its sockets."""
+
+    def __init__(self, app: Flask):
+        config = app.config
+        self.message_rate = float(config["LIVE_MESSAGE_RATE"])
+        self.message_burst = float(config["LIVE_MESSAGE_BURST"])
+        self.queue_messages = int(config["LIVE_QUEUE_MESSAGES"])
+        self.sockets_per_seat = int(config["LIVE_SOCKETS_PER_SEAT"])
+        self.send_timeout = float(config["LIVE_SEND_TIMEOUT_SECONDS"])
+        self._open: Counter[Hashable] = Counter()
+        self._lock = threading.Lock()
+
+    def claim(self, holder: Hashable) -> bool:
+        """A socket for `holder` (a seat, a user), unless it holds its cap."""
+        with self._lock:
+            if self._open[holder] >= self.sockets_per_seat:
+                return False
+            self._open[holder] += 1
+            return True
+
+    def release(self, holder: Hashable) -> None:
+        with self._lock:
+            self._open[holder] -= 1
+            if self._open[holder] <= 0:
+                del self._open[holder]
+
+    def guard(self, ws, label: str) -> "GuardedSocket":
+        return GuardedSocket(ws, self, label)
+
+
+class WholeFrames:
+    """Stands in for the socket under a simple_websocket connection: every
+    write goes out whole, one at a time (its ping thread writes too)."""
+
+    def __init__(self, sock):
+        self._sock = sock
+        self._write_lock = threading.Lock()
+
+    def send(self, data) -> int:
+        with self._write_lock:
+            self._sock.sendall(data)
+        return len(data)
+
+    def cut(self) -> None:
+        """Unblocks a send stuck on a peer that does not read."""
+        with suppress(OSError):
+            self._sock.shutdown(socket.SHUT_RDWR)
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+
+class GuardedSocket:
+    """The simple_websocket connection of one page, as its handler uses it:
+    receive() spends a token per message, send() has a deadline, and a peer
+    gone mid-send reads as ConnectionClosed, as everywhere else."""
+
+    def __init__(self, ws, limits: SocketLimits, label: str):
+        self.ws = ws
+        self.label = label  # "seat 3 of session 2": says in the log whose socket
+        self._limits = limits
+        self._bucket = TokenBucket(limits.message_rate, limits.message_burst)
+        self._wire = WholeFrames(ws.sock)
+        ws.sock = self._wire
+
+    @property
+    def connected(self) -> bool:
+        return self.ws.connected
+
+    def send(self, data: str) -> None:
+        try:
+            with WATCHDOG.watching(self, self._limits.send_timeout):
+                self.ws.send(data)
+        except OSError as error:
+            self.ws.connected = False
+            raise ConnectionClosed() from error
+
+    def receive(self, timeout: float | None = None):
+        data = self.ws.receive(timeout=timeout)
+        if data is not None and not self._bucket.take():
+            log.warning(
+                "%s sent more than %g messages a second (burst %g); closing it",
+                self.label,
+                self._limits.message_rate,
+                self._limits.message_burst,
+            )
+            self.close(POLICY_VIOLATION, "too many messages")
+            raise ConnectionClosed(POLICY_VIOLATION)
+        return data
+
+    def close(self, reason: int, message: str) -> None:
+        """Closes if still open; a close that cannot be written cuts the line."""
+        try:
+            with WATCHDOG.watching(self, self._limits.send_timeout):
+                self.ws.close(reason=reason, message=message)
+        except (ConnectionClosed, OSError):
+            self.cut()
+
+    def cut(self) -> None:
+        self.ws.connected = False
+        self._wire.cut()
+
+
+class SendWatchdog:
+    """One thread per process, while anything is sending, cuts the sockets
+    whose send has blocked past its deadline; a timer per send would cost a
+    thread per message."""
+
+    TICK_SECONDS = 0.25
+
+    def __init__(self) -> None:
+        self._deadlines: dict[GuardedSocket, float] = {}
+        self._lock = threading.Lock()
+        self._running = False
+
+    @contextmanager
+    def watching(self, guarded: GuardedSocket, timeout: float):
+        with self._lock:
+            self._deadlines[guarded] = time.monotonic() + timeout
+            if not self._running:
+                self._running = True
+                threading.Thread(target=self._watch, name="live-send-watchdog", daemon=True).start()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._deadlines.pop(guarded, None)
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(self.TICK_SECONDS)
+            now = time.monotonic()
+            with self._lock:
+                if not self._deadlines:
+                    self._running = False
+                    return
+                late = [guarded for guarded, due in self._deadlines.items() if due <= now]
+                for guarded in late:
+                    del self._deadlines[guarded]
+            for guarded in late:
+                log.warning("%s has not read for a while; closing it", guarded.label)
+                guarded.cut()
+
+
+WATCHDOG = SendWatchdog()
