@@ -44,6 +44,7 @@ OWN_AND_FOREIGN = {
     "participant_id": ("customer_seat", "other_customer_seat"),
     "activity_id": ("share", "other_share"),
     "file_id": ("file", "other_file"),
+    "invitation_id": ("invitation", "other_customer_invitation"),
 }
 BY_ENDPOINT = {
     "dashboard.record": {"support_session_id": ("ended_session", "other_ended_session")},

@@ -214,6 +214,7 @@ FORMLESS = {
     "dashboard.help_customer",
     "dashboard.end",
     "dashboard.leave",
+    "dashboard.revoke_invitation",
     "activities.end",
     "acd.accept",
     "admin_queues.remove_agent",

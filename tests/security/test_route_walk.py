@@ -82,6 +82,7 @@ DEFAULT_VALUES = {
     "offer_id": "offer",
     "queue_id": "queue",
     "user_id": "agent",
+    "invitation_id": "invitation",
 }
 PATH_VALUES = {
     "dashboard.record": {"support_session_id": "ended_session"},
@@ -96,6 +97,9 @@ EXPECTED = {
     # Anyone.
     ("GET", "main.index"): everyone(200),
     ("GET", "main.healthz"): everyone(200),
+    ("GET", "ops.readyz"): everyone(200),
+    # For the operator's scraper, with its bearer token; nobody's login opens it.
+    ("GET", "ops.prometheus_metrics"): everyone(401),
     ("POST", "main.language"): everyone(302),
     ("GET", "auth.login"): everyone(200, **{kind: (302,) for kind in STAFF}),
     ("POST", "auth.login"): everyone(400, **{kind: (302,) for kind in STAFF}),
@@ -126,6 +130,8 @@ EXPECTED = {
     ("GET", "dashboard.show"): staff_only(controller=(200,), assistant=(200,)),
     ("GET", "dashboard.record"): staff_only(refused=(404,), controller=(200,), assistant=(200,)),
     ("GET", "dashboard.invite_dialog"): staff_only(controller=(200,), assistant=(200,)),
+    ("GET", "dashboard.open_invitations"): staff_only(controller=(200,), assistant=(200,)),
+    ("POST", "dashboard.revoke_invitation"): staff_only(controller=(200,)),
     ("POST", "dashboard.invite"): staff_only(controller=(400,)),
     ("POST", "dashboard.help_customer"): staff_only(controller=(204,)),
     ("GET", "dashboard.transfer_dialog"): staff_only(controller=(200,)),
@@ -178,6 +184,7 @@ LAST = [
     ("POST", "acd.availability", (AGENT, CONTROLLER)),  # going away withdraws offers
     ("POST", "join.leave", (CUSTOMER,)),
     ("POST", "dashboard.leave", (ASSISTANT,)),
+    ("POST", "dashboard.revoke_invitation", (CONTROLLER,)),  # the customer link walked above
     ("POST", "dashboard.end", (CONTROLLER,)),
     ("POST", "auth.logout", STAFF),
 ]

@@ -56,6 +56,7 @@ NOT_LOGGED_IN = (ANONYMOUS, OTHER_CUSTOMER, CUSTOMER)
 STAFF = (ASSISTANT, REP, AGENT, ADMIN, CONTROLLER)
 
 PASSWORD = "password123"
+METRICS_TOKEN = "drill-metrics-token"  # on, so that the walk sees it refuse everyone
 CSRF_IN_PAGE = re.compile(
     r'"X-CSRFToken": "([^"]+)"|name="csrf_token" type="hidden" value="([^"]+)"'
 )
@@ -71,6 +72,7 @@ def running_app(directory, **overrides) -> Iterator[Flask]:
             UPLOAD_DIR=str(directory / "uploads"),
             PRESENCE_GRACE_SECONDS=3600.0,
             QUEUE_GRACE_SECONDS=3600.0,
+            METRICS_TOKEN=METRICS_TOKEN,
             **overrides,
         )
     )
@@ -158,9 +160,8 @@ def _target_session(world: World, people: dict) -> None:
     customer, world.secrets[CUSTOMER] = sessions.join_as_customer(target, "Kim Kund")
     file_id = files.share_file(customer, upload(), None).id
     share_id, recording_activity_id, recording_id = record(rep_seat)
-    world.tokens["customer"] = token_of(
-        invitations.invite(rep_seat, InvitationRole.CUSTOMER, None, "sv", send_mail=False)
-    )
+    invitation = invitations.invite(rep_seat, InvitationRole.CUSTOMER, None, "sv", send_mail=False)
+    world.tokens["customer"] = token_of(invitation)
     world.ids.update(
         session=target.id,
         controller_seat=rep_seat.id,
@@ -170,6 +171,7 @@ def _target_session(world: World, people: dict) -> None:
         recording_activity=recording_activity_id,
         file=file_id,
         recording=recording_id,
+        invitation=invitation.invitation.id,
     )
 
 
@@ -180,9 +182,9 @@ def _other_sessions(world: World, other_rep: User, other_assistant: User) -> Non
     file_id = files.share_file(customer, upload("hers.txt"), None).id
     share_id, recording_activity_id, recording_id = record(rep_seat)
     for role in InvitationRole:
-        world.tokens[f"other_{role}"] = token_of(
-            invitations.invite(rep_seat, role, None, "sv", send_mail=False)
-        )
+        issued = invitations.invite(rep_seat, role, None, "sv", send_mail=False)
+        world.tokens[f"other_{role}"] = token_of(issued)
+        world.ids[f"other_{role}_invitation"] = issued.invitation.id
     ended, ended_rep_seat = sessions.start_session(other_rep)
     sessions.end_session(ended_rep_seat)
     world.ids.update(
