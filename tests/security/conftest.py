@@ -21,6 +21,7 @@ from werkzeug.serving import make_server
 from tests.conftest import make_config
 from tests.e2e.cluster import Gunicorn
 from tests.e2e.fixtures import free_port
+from tests.security.world import build, running_app
 from webapp import create_app
 from webapp.extensions import db
 from webapp.services import sessions
@@ -200,3 +201,42 @@ def serve_gevent(tmp_path):
     yield start
     for server in servers:
         server.stop()
+
+
+# The drills (#13 item 8): a world built with the services, and browsers for
+# each kind of user in it (tests/security/world.py).
+
+
+@pytest.fixture
+def drill_app(tmp_path):
+    with running_app(tmp_path) as app:
+        yield app
+
+
+@pytest.fixture
+def world(drill_app):
+    return build(drill_app)
+
+
+@contextmanager
+def serving(app):
+    """The app on a real port, for its sockets; yields the port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_port
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def world_server(world):
+    with serving(world.app) as port:
+        yield port
+
+
+@pytest.fixture(scope="module")
+def fuzz_world(tmp_path_factory):
+    """One world for a fuzz module: its targets send their inputs one after another."""
+    with running_app(tmp_path_factory.mktemp("fuzz")) as app:
+        yield build(app)

@@ -64,6 +64,15 @@ def test_an_unknown_account_and_a_wrong_password_read_the_same(client):
     assert refusal(unknown) == refusal(wrong) == "Fel e-post eller lösenord."
 
 
+def test_an_address_with_a_nul_reads_like_an_unknown_one(client):
+    """The fuzz drill's find: on PostgreSQL, which refuses a NUL even in a
+    query, this login was a 500."""
+    rep = make_rep()
+    refused = try_login(client, rep.email.replace("@", "\x00@"), "password123")
+    assert refused.status_code == 401
+    assert refusal(refused) == "Fel e-post eller lösenord."
+
+
 def test_ipv6_guessers_count_as_their_slash_64(client):
     rep = make_rep()
     for n in range(6):

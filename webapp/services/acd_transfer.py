@@ -21,6 +21,7 @@ from webapp.services import acd, activities, events, sessions
 from webapp.services.errors import ServiceError
 from webapp.services.invitations import clean_email
 from webapp.services.secrets_ import new_session_number
+from webapp.services.text import lines
 
 MESSAGE_MAX = 345  # R6.3
 
@@ -34,7 +35,7 @@ class Transfer:
 def clean_message(message: str | None, field: str = "message") -> str | None:
     """R6.3. A browser sends a textarea's line breaks as CRLF; they count as
     one character each, as the page's counter shows them."""
-    text = (message or "").replace("\r\n", "\n").strip()
+    text = lines(message or "").strip()
     if len(text) > MESSAGE_MAX:
         raise ServiceError(
             _l(

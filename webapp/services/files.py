@@ -6,7 +6,6 @@ are only sent back through `open_for_download`, to the session's participants.
 """
 
 import secrets
-import unicodedata
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -29,12 +28,11 @@ from webapp.models import (
 )
 from webapp.services import activities, events
 from webapp.services.errors import ServiceError
+from webapp.services.text import is_control
 
 MB = 1024 * 1024
 NAME_MAX = 255
 _CHUNK = 64 * 1024
-# Bidi overrides and isolates turn "exe.txt" into what reads as "txt.exe".
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 NO_FILE = _l("Choose a file to send.")
 NO_SUCH_FILE = _l("There is no such file in this session.")
@@ -191,7 +189,8 @@ def checked_name(name: str | None) -> str:
         name in (".", "..")
         or "/" in name
         or "\\" in name
-        or any(unicodedata.category(ch) == "Cc" or ch in _BIDI_CONTROLS for ch in name)
+        # Bidi overrides and isolates turn "exe.txt" into what reads as "txt.exe".
+        or any(is_control(ch) for ch in name)
     ):
         raise ServiceError(
             _l("This file name cannot be used. Rename the file and try again."),

@@ -7,6 +7,7 @@ from webapp.extensions import db
 from webapp.models import Queue, Role, User
 from webapp.services import acd, events
 from webapp.services.errors import ServiceError
+from webapp.services.text import one_line
 
 QUEUE_NAME_MAX = 80
 CAPACITY_MAX = 20  # sessions at once an admin may give one agent
@@ -28,7 +29,7 @@ def rename_queue(queue: Queue, name: str) -> None:
 
 def _free_name(name: str, queue_id: int | None = None) -> str:
     """The name with its spaces tidied, if no other queue has it."""
-    name = " ".join(name.split())
+    name = one_line(name)
     if not name:
         raise ServiceError(_l("Please enter a name."), 400, field="name")
     if len(name) > QUEUE_NAME_MAX:

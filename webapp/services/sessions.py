@@ -22,6 +22,7 @@ from webapp.models.base import utcnow
 from webapp.services import acd, activities, customers, events, invitations
 from webapp.services.errors import ServiceError
 from webapp.services.secrets_ import digest, new_session_number, new_token
+from webapp.services.text import one_line
 
 NAME_MAX = 80
 # How far apart two app machines' clocks may be when one makes a seat and the
@@ -88,7 +89,7 @@ def find_open_by_number(number: str) -> SupportSession:
 
 
 def clean_name(name: str) -> str:
-    name = " ".join(name.split())
+    name = one_line(name)
     if not name:
         raise ServiceError(_l("Please enter your name."), 400, field="name")
     if len(name) > NAME_MAX:

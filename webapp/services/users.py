@@ -10,6 +10,7 @@ from webapp.services import events, login_guard
 from webapp.services.errors import ServiceError
 from webapp.services.invitations import clean_email
 from webapp.services.secrets_ import digest, new_token
+from webapp.services.text import is_control, one_line
 
 PASSWORD_MIN = 8
 STAFF_NAME_MAX = 120  # users.name and participants.name
@@ -17,7 +18,7 @@ STAFF_NAME_MAX = 120  # users.name and participants.name
 
 def create_user(email: str, name: str, role: str, password: str) -> User:
     email = clean_email(email).lower()
-    name = " ".join(name.split())
+    name = one_line(name)
     if not name:
         raise ServiceError(_l("Please enter a name."), 400, field="name")
     if len(name) > STAFF_NAME_MAX:
@@ -42,7 +43,12 @@ def create_user(email: str, name: str, role: str, password: str) -> User:
 
 
 def find_user(email: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    email = email.strip().lower()
+    if any(is_control(ch) for ch in email):
+        # No stored address has one (create_user validates it), and PostgreSQL
+        # refuses a NUL even in a query: such a login is an unknown address.
+        return None
+    return db.session.scalar(sa.select(User).where(User.email == email))
 
 
 def authenticate(email: str, password: str, address: str | None = None) -> User:
