@@ -1,7 +1,7 @@
-"""What the fuzz drills found in code others are changing (#13 item 8): each
-is a strict xfail naming its defect, and its inputs are left out of the
-fuzz strategies. A fix makes its test pass, and `strict` then fails it until
-the mark goes (and the input goes back into the strategy).
+"""What the fuzz drills found (#13 item 8), each fixed and pinned here: chat
+lines keep no control characters, a message nested past Python's recursion
+limit is dropped as malformed, and a customer's cookie keeps its newest seats
+within what a browser stores.
 
 These tests build their own small world: under TEST_DATABASE_URL every app
 shares one database, which a module's fuzz world must not share with them.
@@ -33,24 +33,12 @@ def said(page: SessionConnection, raw) -> None:
     page._handle([{"kind": "incoming", "data": raw}])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="services/chat.post_message stores a line's control characters as sent (a NUL, "
-    "an escape sequence, a bidi override): PostgreSQL refuses the NUL, and the rest reach "
-    "every page that shows the chat; services/text.lines is the rule the other messages keep",
-)
 def test_a_chat_line_keeps_no_control_characters(customer_page):
     said(customer_page, json.dumps({"message": "Hej\x00 \x1b[2J\u202edå"}))
     [text] = db.session.scalars(sa.select(ChatMessage.text))
     assert not has_controls(text, line_breaks=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="blueprints/live.SessionConnection._take: a message nested ~30,000 deep, under "
-    "signals.MAX_BYTES, makes json.loads raise RecursionError, which is no ValueError: it is "
-    "dropped, but logged at ERROR with a traceback as a server failure, not as malformed input",
-)
 def test_a_deeply_nested_socket_message_is_dropped_as_malformed(customer_page, caplog):
     with caplog.at_level(logging.WARNING):
         said(customer_page, "[" * 30_000 + "]" * 30_000)
@@ -59,12 +47,6 @@ def test_a_deeply_nested_socket_message_is_dropped_as_malformed(customer_page, c
     assert not logged_errors(caplog)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="blueprints/join._keep_seat keeps every seat a browser ever took in the session "
-    "cookie: past about 110 sessions (requests for help) it outgrows the 4 KB a browser keeps, "
-    "and the customer silently loses every seat",
-)
 @pytest.mark.filterwarnings("ignore:The 'session' cookie is too large")
 def test_a_customer_cookie_stays_within_what_a_browser_keeps(drill_app):
     client = drill_app.test_client()

@@ -43,10 +43,16 @@ def current_seat(support_session_id: int) -> Participant | None:
     return sessions.customer_by_secret(support_session_id, seat_secret(support_session_id))
 
 
+SEATS_KEPT = 20  # a browser keeps 4 KB of cookie; each seat takes some 60 bytes
+
+
 def _keep_seat(customer: Participant, secret: str) -> None:
+    """The newest seats only: a browser that asked for help a hundred times
+    would otherwise outgrow its cookie and silently lose every seat."""
     seats = dict(session.get("seats", {}))
+    seats.pop(str(customer.support_session_id), None)
     seats[str(customer.support_session_id)] = secret
-    session["seats"] = seats
+    session["seats"] = dict(list(seats.items())[-SEATS_KEPT:])
 
 
 def _take_seat(support_session: SupportSession, name: str, email: str | None = None):

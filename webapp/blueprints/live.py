@@ -298,7 +298,7 @@ class SessionConnection:
         or what its browser can do (the media script)."""
         try:
             data = json.loads(raw) if len(raw) <= signals.MAX_BYTES else None
-        except ValueError:
+        except (ValueError, RecursionError):  # junk, or nested deeper than Python goes
             data = None
         if not isinstance(data, dict):
             log.warning("%s: malformed socket message dropped", self.label)

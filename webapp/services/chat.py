@@ -10,13 +10,16 @@ from webapp.extensions import db
 from webapp.models import ActivityKind, ChatMessage, Participant
 from webapp.services import activities, events
 from webapp.services.errors import ServiceError
+from webapp.services.text import lines
 
 CHAT_MAX = 1000
 HISTORY = 200  # lines a page shows when it (re)connects
 
 
 def post_message(author: Participant, text: str) -> "ChatLine":
-    text = text.strip()
+    # Control and bidi characters only a script sends: a NUL PostgreSQL
+    # refuses, an escape sequence or a reversed line on every page.
+    text = lines(text).strip()
     if not text:
         raise ServiceError(_l("Write a message first."), 400, field="message")
     if len(text) > CHAT_MAX:
