@@ -10,6 +10,7 @@ import base64
 import json
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -166,7 +167,8 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}",
         "REDIS_URL": "redis://127.0.0.1:6379/12",
-        "SECRET_KEY": "bench",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "SESSION_COOKIE_SECURE": "0",  # plain http on loopback
         "PRESENCE_GRACE_SECONDS": "3600",
         "WORKERS": WORKERS,
         "PORT": str(port),
