@@ -100,6 +100,9 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR") or str(INSTANCE_DIR / "uploads")
     FILE_MAX_BYTES = _env_int("FILE_MAX_MB", 25) * 1024 * 1024
     RECORDING_MAX_BYTES = _env_int("RECORDING_MAX_MB", 500) * 1024 * 1024
+    # One request of a recording as it runs: a few seconds of it, with room
+    # for a backlog after a network blip (the nginx example allows the same).
+    RECORDING_CHUNK_MAX_BYTES = 8 * 1024 * 1024
     # What all of one session's files and recordings, and all of the site's,
     # may take on disk (#13 item 7).
     SESSION_UPLOAD_QUOTA_BYTES = _env_int("SESSION_UPLOAD_QUOTA_MB", 2048) * 1024 * 1024

@@ -60,6 +60,13 @@ def parse_id(raw: str | None) -> int | None:
     return int(raw) if raw.isdecimal() and int(raw) <= ID_MAX else None
 
 
+def parse_count(raw: str | None) -> int | None:
+    """A count (bytes, milliseconds) from a form field, or None for anything
+    that is not a whole number a BIGINT column could hold."""
+    raw = (raw or "").strip()
+    return int(raw) if raw.isdecimal() and len(raw) <= 18 else None
+
+
 class RowIdConverter(IntegerConverter):
     """`<int:…>` in routes stops at the key's range, so a huge number is a 404
     rather than a database error."""

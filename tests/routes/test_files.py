@@ -148,18 +148,33 @@ def test_without_htmx_sending_returns_to_the_page(app, client):
     assert response.location == f"/join/session/{support_session.id}"
 
 
+def chunk(activity_id: int, data: bytes, offset: int = 0, elapsed_ms: int = 1000) -> dict:
+    return {
+        "chunk": (io.BytesIO(data), "blob"),
+        "activity_id": str(activity_id),
+        "offset": str(offset),
+        "elapsed_ms": str(elapsed_ms),
+    }
+
+
 def test_the_recorder_stores_a_recording_only_staff_download(app, session_with_customer):
     support_session, rep_client, customer_client = session_with_customer
     rep_seat = support_session.controller
     activities.start_activity(rep_seat, ActivityKind.VIDEO)
     recording = activities.start_activity(rep_seat, ActivityKind.RECORDING)
     url = f"/sessions/{support_session.id}/recordings"
-    blob = {"recording": (io.BytesIO(b"webm"), "blob"), "activity_id": str(recording.id)}
-    refused = customer_client.post(url, data=dict(blob, recording=(io.BytesIO(b"x"), "blob")))
+    refused = customer_client.post(url, data=chunk(recording.id, b"x"))
     assert refused.status_code == 403 and "error" in refused.json
-    response = rep_client.post(url, data=blob)
-    assert response.status_code == 201
+    response = rep_client.post(url, data=chunk(recording.id, b"we"))
+    assert response.status_code == 200
     stored_id = response.json["id"]
+    assert rep_client.post(url, data=chunk(recording.id, b"bm", offset=2)).json == {
+        "id": stored_id,
+        "size": 4,
+    }
+    gap = rep_client.post(url, data=chunk(recording.id, b"??", offset=9))
+    assert gap.status_code == 409 and gap.json["expected"] == 4
+    assert rep_client.post(url, data={"activity_id": recording.id, "final": "1"}).status_code == 200
     download = rep_client.get(f"{url}/{stored_id}")
     assert download.data == b"webm" and "attachment" in download.headers["Content-Disposition"]
     assert customer_client.get(f"{url}/{stored_id}").status_code == 404
@@ -170,8 +185,7 @@ def test_the_recorder_stores_a_recording_only_staff_download(app, session_with_c
     )
     switch_language(rep_client, "en")
     again = activities.start_activity(rep_seat, ActivityKind.RECORDING)
-    blob = {"recording": (io.BytesIO(b"webm"), "blob"), "activity_id": str(again.id)}
-    assert rep_client.post(url, data=blob).status_code == 201
+    assert rep_client.post(url, data=chunk(again.id, b"webm")).status_code == 200
     assert (
         f"recording-{support_session.number}-"
         in rep_client.get(f"/dashboard/{support_session.id}").text
@@ -180,17 +194,38 @@ def test_the_recorder_stores_a_recording_only_staff_download(app, session_with_c
     assert rep_client.get(f"{url}/{stored_id}").data == b"webm"  # the staff keep it
 
 
+@pytest.mark.parametrize(
+    "fields",
+    [{}, {"offset": "-1"}, {"offset": "x", "elapsed_ms": "1"}, {"elapsed_ms": "1e3"}],
+)
+def test_a_chunk_without_its_offset_or_length_is_refused(app, login_as, fields):
+    support_session, rep_seat = make_support_session()
+    activities.start_activity(rep_seat, ActivityKind.VIDEO)
+    recording = activities.start_activity(rep_seat, ActivityKind.RECORDING)
+    client = login_as(support_session.started_by)
+    data = {"chunk": (io.BytesIO(b"webm"), "blob"), "activity_id": str(recording.id), **fields}
+    response = client.post(f"/sessions/{support_session.id}/recordings", data=data)
+    assert response.status_code == 400 and response.json["error"]
+    assert db.session.scalars(db.select(SessionFile)).all() == []
+
+
 def test_a_recording_over_the_limit_is_a_json_413_in_the_users_language(app, login_as):
     app.config["RECORDING_MAX_BYTES"] = MB
-    support_session, _rep_seat = make_support_session()
+    support_session, rep_seat = make_support_session()
+    activities.start_activity(rep_seat, ActivityKind.VIDEO)
+    recording = activities.start_activity(rep_seat, ActivityKind.RECORDING)
     client = login_as(support_session.started_by)
     switch_language(client, "en")
-    response = client.post(
-        f"/sessions/{support_session.id}/recordings",
-        data={"recording": (io.BytesIO(b"x" * 2 * MB), "blob"), "activity_id": "1"},
-    )
+    url = f"/sessions/{support_session.id}/recordings"
+    response = client.post(url, data=chunk(recording.id, b"x" * 2 * MB))
     assert response.status_code == 413
     assert response.json == {"error": "The recording is larger than the limit of 1 MB."}
+    # One request carries a few seconds of it, never the whole of a big one.
+    app.config["RECORDING_MAX_BYTES"] = 100 * MB
+    response = client.post(url, data=chunk(recording.id, b"x" * 9 * MB))
+    assert response.status_code == 413
+    assert response.json == {"error": "This part of the recording is too large to send."}
+    assert db.session.scalars(db.select(SessionFile)).all() == []
 
 
 def test_after_the_end_the_customer_can_no_longer_download(app, session_with_customer):

@@ -75,7 +75,9 @@ FORMS = {
     "files.upload": {"file": ("file", "note.txt")},
     "files.upload_recording": {
         "activity_id": ("id", "recording_activity"),
-        "recording": ("file", "r.webm"),
+        "offset": "4",
+        "elapsed_ms": "2000",
+        "chunk": ("file", "r.webm"),
     },
 }
 

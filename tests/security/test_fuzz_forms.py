@@ -186,10 +186,13 @@ TARGETS = [
         "POST",
         "files.upload_recording",
         lambda w, s: form(
-            recording=st.tuples(st.binary(max_size=2000), ANY_TEXT),
+            chunk=st.tuples(st.binary(max_size=2000), ANY_TEXT),
             activity_id=ids_or(s["recording_activity"]),
+            offset=ANY_TEXT,
+            elapsed_ms=ANY_TEXT,
+            final=ANY_TEXT,
         ),
-        files=("recording",),
+        files=("chunk",),
         fresh=True,
     ),
 ]

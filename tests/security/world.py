@@ -39,7 +39,15 @@ from tests.factories import make_rep
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import ActivityKind, InvitationRole, Offer, SessionFile, User
-from webapp.services import acd_transfer, activities, files, invitations, queues, sessions
+from webapp.services import (
+    acd_transfer,
+    activities,
+    files,
+    invitations,
+    queues,
+    recordings,
+    sessions,
+)
 
 ANONYMOUS = "anonymous"
 OTHER_CUSTOMER = "customer of another session"
@@ -110,7 +118,8 @@ def record(seat) -> tuple[int, int, int]:
     share, the recording activity and the stored recording."""
     share = activities.start_activity(seat, ActivityKind.DESKTOP_SHARING)
     recording = activities.start_activity(seat, ActivityKind.RECORDING)
-    stored = files.store_recording(seat, upload("x.webm", b"webm"), recording.id, "sv")
+    stored = recordings.receive(seat, recording.id, recordings.Chunk(0, b"webm", 1000), "sv")
+    recordings.receive(seat, recording.id, None, "sv")
     return share.id, recording.id, stored.id
 
 

@@ -7,10 +7,10 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.datastructures import FileStorage
 
-from tests.factories import make_customer, make_rep, make_support_session
+from tests.factories import make_customer, make_support_session
 from webapp.extensions import db
 from webapp.models import Activity, ActivityKind, SessionEvent, SessionFile
-from webapp.services import activities, files, sessions
+from webapp.services import files, sessions
 from webapp.services.errors import ServiceError
 
 
@@ -21,11 +21,6 @@ def upload(data: bytes = b"hello", name: str = "notes.txt") -> FileStorage:
 def stored_files(app) -> list[Path]:
     root = Path(app.config["UPLOAD_DIR"])
     return [path for path in root.rglob("*") if path.is_file()] if root.exists() else []
-
-
-def start_recording(rep_seat):
-    activities.start_activity(rep_seat, ActivityKind.VIDEO)
-    return activities.start_activity(rep_seat, ActivityKind.RECORDING)
 
 
 def test_a_file_is_kept_outside_static_under_a_generated_name(app):
@@ -122,51 +117,6 @@ def test_someone_who_left_or_an_ended_session_cannot_send(app):
     with pytest.raises(ServiceError):
         files.share_file(rep_seat, upload(), None)
     assert stored_files(app) == []
-
-
-def test_a_recording_is_kept_for_staff_and_ends_its_activity(app):
-    support_session, rep_seat = make_support_session()
-    kim = make_customer(support_session)
-    recording = start_recording(rep_seat)
-    stored = files.store_recording(rep_seat, upload(b"webm", "blob"), recording.id, "sv")
-    assert stored.original_name.startswith(f"inspelning-{support_session.number}-")
-    assert stored.original_name.endswith(".webm") and stored.purpose == "recording"
-    db.session.refresh(recording)
-    assert recording.end_reason == activities.EndReason.COMPLETED
-    assert files.recordings(rep_seat) == [stored]
-    assert files.recordings(kim) == [] and files.visible_files(kim) == []
-    with pytest.raises(ServiceError):
-        files.open_for_download(kim, stored.id, "recording")
-    with pytest.raises(ServiceError):
-        files.store_recording(rep_seat, upload(), recording.id, "sv")  # only once
-
-
-def test_only_the_owner_stores_a_recording_even_after_a_transfer(app):
-    support_session, rut = make_support_session(make_rep("Rut"))
-    helge = sessions.assist(make_rep("Helge"), support_session)
-    kim = make_customer(support_session)
-    recording = start_recording(rut)
-    sessions.transfer_control(rut, helge)  # ends the recording
-    for someone_else in (helge, kim):
-        with pytest.raises(ServiceError) as refused:
-            files.store_recording(someone_else, upload(), recording.id, "sv")
-        assert refused.value.status == 403
-    assert stored_files(app) == []
-    stored = files.store_recording(rut, upload(b"webm"), recording.id, "sv")
-    db.session.refresh(recording)
-    assert recording.end_reason == activities.EndReason.CONTROL_TRANSFERRED
-    assert files.recordings(helge) == [stored]
-
-
-def test_a_recording_must_be_a_recording_of_this_session(app):
-    _support_session, rep_seat = make_support_session()
-    shared = files.share_file(rep_seat, upload(), None)
-    _other_session, other_rep = make_support_session()
-    other_recording = start_recording(other_rep)
-    for activity_id in (shared.activity_id, other_recording.id, 999_999):
-        with pytest.raises(ServiceError) as refused:
-            files.store_recording(rep_seat, upload(), activity_id, "sv")
-        assert refused.value.status == 404
 
 
 def test_after_the_end_only_staff_download(app):

@@ -20,15 +20,18 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from webapp.blueprints.seats import keeper_of, viewer_of
 from webapp.extensions import db, limiter
 from webapp.models import FilePurpose, Participant
-from webapp.services import files
+from webapp.services import files, recordings
 from webapp.services.errors import ServiceError
-from webapp.web import alert, is_htmx, parse_id
+from webapp.web import alert, is_htmx, parse_count, parse_id
 
 bp = Blueprint("files", __name__, url_prefix="/sessions/<int:support_session_id>")
 
 # Room for the multipart headers and the other fields around the file itself.
 ENVELOPE_BYTES = 64 * 1024
-_UPLOAD_LIMITS = {"files.upload": "FILE_MAX_BYTES", "files.upload_recording": "RECORDING_MAX_BYTES"}
+_UPLOAD_LIMITS = {
+    "files.upload": "FILE_MAX_BYTES",
+    "files.upload_recording": "RECORDING_CHUNK_MAX_BYTES",
+}
 
 
 @bp.url_value_preprocessor
@@ -46,7 +49,7 @@ def body_too_large(error: RequestEntityTooLarge):
     """Werkzeug's bare 413 page would tell neither the limit nor in the
     user's language."""
     if request.endpoint == "files.upload_recording":
-        return _json_refusal(files.too_large(FilePurpose.RECORDING))
+        return _json_refusal(ServiceError(recordings.CHUNK_TOO_LARGE, 413))
     viewer = viewer_of(request.view_args["support_session_id"])
     return _refused_upload(viewer, files.too_large(FilePurpose.FILE))
 
@@ -92,18 +95,36 @@ def download(support_session_id: int, file_id: int):
 
 @bp.post("/recordings")
 def upload_recording(support_session_id: int):
+    """One chunk of a running recording, or with `final` the recorder's stop
+    (#14 item 4). Answered in JSON: the recorder script reads it."""
     viewer = keeper_of(support_session_id)
-    recording = request.files.get("recording")
     activity_id = parse_id(request.form.get("activity_id"))
     try:
         if viewer is None:
             raise ServiceError(files.NOT_A_PARTICIPANT, 404)
-        if recording is None or activity_id is None:
-            raise ServiceError(files.NO_FILE, 400, field="recording")
-        stored = files.store_recording(viewer, recording, activity_id, str(get_locale()))
+        chunk = _chunk()
+        if activity_id is None:
+            raise ServiceError(recordings.NO_SUCH_RECORDING, 404)
+        stored = recordings.receive(viewer, activity_id, chunk, str(get_locale()))
+    except recordings.OutOfOrderError as refused:
+        db.session.rollback()
+        return jsonify(error=str(refused.message), expected=refused.expected), refused.status
     except ServiceError as refused:
         return _json_refusal(refused)
-    return jsonify(id=stored.id), 201
+    if stored is None:
+        return jsonify(id=None, size=0)
+    return jsonify(id=stored.id, size=stored.size)
+
+
+def _chunk() -> recordings.Chunk | None:
+    if request.form.get("final") == "1":
+        return None
+    upload = request.files.get("chunk")
+    offset = parse_count(request.form.get("offset"))
+    elapsed_ms = parse_count(request.form.get("elapsed_ms"))
+    if upload is None or offset is None or elapsed_ms is None:
+        raise ServiceError(files.NO_FILE, 400, field="chunk")
+    return recordings.Chunk(offset=offset, data=upload.read(), elapsed_ms=elapsed_ms)
 
 
 @bp.get("/recordings/<int:file_id>")

@@ -42,7 +42,7 @@ IDLE_WAKE_SECONDS = 5.0  # only to notice a closed socket that sent no close
 # Message kinds only this socket's reader puts on its own queue.
 INCOMING = "incoming"
 # Files may be for one participant only, so their list is rendered per socket.
-FILE_EVENTS = {"file_shared", "recording_stored"}
+FILE_EVENTS = {"file_shared", "recording_stored", "recording_finished"}
 CLOSED = "closed"
 # How long a socket closed for falling behind still takes what its page sent.
 LAST_LINES_SECONDS = 1.0

@@ -11,13 +11,11 @@ from pathlib import Path
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
-from flask_babel import force_locale, pgettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
 from webapp.extensions import db
 from webapp.models import (
-    Activity,
     ActivityKind,
     FilePurpose,
     Participant,
@@ -50,7 +48,7 @@ def share_file(sender: Participant, upload: FileStorage, recipient_id: int | Non
     stored_name, path, size = _store(upload, sender.support_session_id, FilePurpose.FILE)
     try:
         events.lock_open(sender.support_session)
-        shared = _add_row(sender, FilePurpose.FILE, name, stored_name, upload, size)
+        shared = add_row(sender, FilePurpose.FILE, name, stored_name, upload.mimetype, size)
         shared.recipient_id = recipient_id
         shared.activity_id = activities.ensure_running(sender, ActivityKind.FILE_TRANSFER)
         db.session.flush()
@@ -67,49 +65,6 @@ def share_file(sender: Participant, upload: FileStorage, recipient_id: int | Non
         path.unlink(missing_ok=True)
         raise
     return shared
-
-
-def store_recording(
-    owner: Participant, upload: FileStorage, activity_id: int, locale: str
-) -> SessionFile:
-    """The page of the rep who recorded sends what it recorded, once. The
-    activity may have ended already: a transfer of control ends it, yet what
-    was recorded until then is still kept."""
-    activity = db.session.get(Activity, activity_id)
-    if (
-        activity is None
-        or activity.support_session_id != owner.support_session_id
-        or activity.kind != ActivityKind.RECORDING
-    ):
-        raise ServiceError(_l("There is no such recording in this session."), 404)
-    if activity.participant_id != owner.id:
-        raise ServiceError(_l("Only the representative who recorded can store the recording."), 403)
-    if _recording_of(activity.id) is not None:
-        raise ServiceError(_l("This recording has already been stored."), 409)
-    support_session = owner.support_session
-    with force_locale(locale):  # named in the recorder's language (R8)
-        stem = pgettext("file name", "recording")
-    name = f"{stem}-{support_session.number}-{activity.started_at:%Y%m%d-%H%M%S}.webm"
-    stored_name, path, size = _store(upload, support_session.id, FilePurpose.RECORDING)
-    try:
-        recording = _add_row(owner, FilePurpose.RECORDING, name, stored_name, upload, size)
-        recording.activity_id = activity.id
-        if activity.is_running:
-            # Only one recording of an owner runs at a time, so this ends this one.
-            activities.end_running(
-                support_session,
-                activities.EndReason.COMPLETED,
-                kinds=frozenset({ActivityKind.RECORDING}),
-                participant=owner,
-            )
-        db.session.flush()
-        events.record(support_session, "recording_stored", owner, file_id=recording.id)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        path.unlink(missing_ok=True)
-        raise
-    return recording
 
 
 def visible_files(viewer: Participant) -> list[SessionFile]:
@@ -139,7 +94,7 @@ def open_for_download(
         and (viewer.is_present if support_session.is_open else viewer.is_staff)
         and _may_see(viewer, stored)
     )
-    path = _path_of(stored) if allowed else None
+    path = path_of(stored) if allowed else None
     if path is None or not path.is_file():
         raise ServiceError(NO_SUCH_FILE, 404)
     return path, stored
@@ -205,11 +160,8 @@ def _store(upload: FileStorage, support_session_id: int, purpose: FilePurpose):
     whatever the client claimed. Returns (stored name, path, size)."""
     limit_key = "RECORDING_MAX_BYTES" if purpose == FilePurpose.RECORDING else "FILE_MAX_BYTES"
     limit = current_app.config[limit_key]
-    room = _room_left(support_session_id)
-    directory = Path(current_app.config["UPLOAD_DIR"]) / str(support_session_id)
-    directory.mkdir(parents=True, exist_ok=True)
-    stored_name = secrets.token_hex(16)
-    path = directory / stored_name
+    room = room_left(support_session_id)
+    stored_name, path = new_stored_path(support_session_id)
     size = 0
     try:
         with path.open("xb") as target:
@@ -226,13 +178,21 @@ def _store(upload: FileStorage, support_session_id: int, purpose: FilePurpose):
     return stored_name, path, size
 
 
+def new_stored_path(support_session_id: int) -> tuple[str, Path]:
+    """A fresh generated name in the session's upload folder."""
+    directory = Path(current_app.config["UPLOAD_DIR"]) / str(support_session_id)
+    directory.mkdir(parents=True, exist_ok=True)
+    stored_name = secrets.token_hex(16)
+    return stored_name, directory / stored_name
+
+
 def no_room() -> ServiceError:
     return ServiceError(
         _l("There is no room for more files here. The file was not sent."), 413, field="file"
     )
 
 
-def _room_left(support_session_id: int) -> int:
+def room_left(support_session_id: int) -> int:
     """Bytes this upload may still take under the session's and the site's
     quotas (#13 item 7): the per-file limit alone lets a customer without an
     account send files until the disk is full."""
@@ -254,15 +214,14 @@ def _room_left(support_session_id: int) -> int:
     return room
 
 
-def _add_row(
+def add_row(
     sender: Participant,
     purpose: FilePurpose,
     name: str,
     stored_name: str,
-    upload: FileStorage,
+    content_type: str | None,
     size: int,
 ) -> SessionFile:
-    default_type = "video/webm" if purpose == FilePurpose.RECORDING else "application/octet-stream"
     row = SessionFile(
         support_session_id=sender.support_session_id,
         purpose=purpose,
@@ -270,7 +229,7 @@ def _add_row(
         original_name=name,
         stored_name=stored_name,
         # Only kept for the record: downloads always go out as octet-stream.
-        content_type=(upload.mimetype or default_type)[:127],
+        content_type=(content_type or "application/octet-stream")[:127],
         size=size,
     )
     db.session.add(row)
@@ -307,18 +266,9 @@ def _may_see(viewer: Participant, stored: SessionFile) -> bool:
     return viewer.is_staff or stored.created_at >= viewer.joined_at
 
 
-def _path_of(stored: SessionFile) -> Path:
+def path_of(stored: SessionFile) -> Path:
     upload_dir = Path(current_app.config["UPLOAD_DIR"])
     return upload_dir / str(stored.support_session_id) / stored.stored_name
-
-
-def _recording_of(activity_id: int) -> int | None:
-    return db.session.scalar(
-        sa.select(SessionFile.id).where(
-            SessionFile.activity_id == activity_id,
-            SessionFile.purpose == FilePurpose.RECORDING,
-        )
-    )
 
 
 def _require_recipient(sender: Participant, recipient_id: int) -> None:

@@ -46,7 +46,17 @@ class Media {
     this.unconnected = new Map(); // "participant/page" -> since when it has tried to connect
     this.listed = new Set(); // participant ids the participants panel has shown
     this.stage = new Stage(document.getElementById("media-stage"), this.me, JSON.parse(section.dataset.kindNames));
-    this.recorder = new Recorder(this);
+    this.recorder = new Recorder({
+      text: this.text,
+      say: (message) => this.say(message),
+      status: (message) => this.status(message),
+      changed: () => this.syncButtons(),
+      recordable: () => this.stage.recordable(),
+      audioTracks: () => this.stage.audioTracks(),
+      showing: (key) => this.stage.has(key),
+      activitiesUrl: section.dataset.activitiesUrl,
+      recordingsUrl: section.dataset.recordingsUrl,
+    });
   }
 
   // --- the socket -------------------------------------------------------
@@ -274,7 +284,7 @@ class Media {
   // same participant keeps its own (sessionStorage is per tab).
   endOrphans(running) {
     const held = new Set(Array.from(this.local.values(), (entry) => entry.activityId));
-    if (this.recorder.current) held.add(this.recorder.current.activityId);
+    this.recorder.activityIds().forEach((id) => held.add(id));
     const mine = startedHere();
     running
       .filter((activity) => mine.has(activity.id) && !held.has(activity.id))
@@ -315,13 +325,13 @@ if (section && live) {
   // A request that takes the rep away from this page waits until a running
   // recording is stored; the browser asks before a closing tab loses one.
   document.addEventListener("htmx:confirm", (event) => {
-    if (!media.recorder.active || !event.detail.elt.closest("[data-leaves-page]")) return;
+    if (!media.recorder.busy || !event.detail.elt.closest("[data-leaves-page]")) return;
     event.preventDefault();
     if (event.detail.question && !window.confirm(event.detail.question)) return;
     media.recorder.finish().then(() => event.detail.issueRequest(true));
   });
   window.addEventListener("beforeunload", (event) => {
-    if (media.recorder.active) event.preventDefault();
+    if (media.recorder.busy) event.preventDefault();
   });
   document.addEventListener("htmx:wsAfterMessage", () => media.follow());
   setInterval(() => media.follow(), FOLLOW_EVERY_MS); // unlisted tiles go without an event too

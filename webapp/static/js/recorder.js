@@ -1,79 +1,156 @@
 // Inspelning (R7): the controlling rep's page records the shared media with
-// MediaRecorder and uploads the recording when it stops, whether the rep
-// stopped it, the share ended or the server ended the activity.
+// MediaRecorder and sends it while it records, a chunk every few seconds,
+// each with its byte offset: a tab that closes or crashes loses at most the
+// chunk it had not yet sent, and a chunk whose answer was lost is sent again
+// (the server takes it once). The page talks to this class through the
+// callbacks it gets, as peer.js does.
 import { post } from "./http.js";
 import { noteStarted } from "./started.js";
 
+const CHUNK_MS = 3000;
+const RETRIES = 8; // with the back-off below, about a minute of a lost network
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 10000];
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export class Recorder {
-  constructor(media) {
-    this.media = media;
-    this.current = null; // {activityId, recorder, chunks, key, stored}
+  // hooks: {text, say(message), status(message), changed(), recordable(),
+  //         audioTracks(), showing(key), activitiesUrl, recordingsUrl}
+  constructor(hooks) {
+    this.hooks = hooks;
+    this.current = null; // the recording running now: {activityId, recorder, key, …}
+    this.starting = false;
+    this.sending = new Set(); // recordings stopped whose last chunks are on their way
   }
 
   get active() {
     return this.current !== null;
   }
 
+  // Recording, or still sending what it recorded.
+  get busy() {
+    return this.active || this.sending.size > 0;
+  }
+
   async toggle() {
     if (this.current) return this.current.recorder.stop();
-    if (this.media.starting.has("recording")) return;
-    this.media.starting.add("recording");
+    if (this.starting) return;
+    this.starting = true;
     try {
       await this.start();
     } finally {
-      this.media.starting.delete("recording");
+      this.starting = false;
     }
   }
 
   async start() {
-    const section = document.getElementById("media");
-    const answer = await post(section.dataset.activitiesUrl, { kind: "recording" });
-    if (!answer.ok) return this.media.say(answer.error || this.media.text.msgFailed);
-    const source = this.media.stage.recordable();
+    const { text, say } = this.hooks;
+    const answer = await post(this.hooks.activitiesUrl, { kind: "recording" });
+    if (!answer.ok) return say(answer.error || text.msgFailed);
+    const source = this.hooks.recordable();
     if (!source || typeof MediaRecorder === "undefined") {
-      await post(`${section.dataset.activitiesUrl}/${answer.id}/end`);
-      return this.media.say(this.media.text.msgFailed);
+      await post(`${this.hooks.activitiesUrl}/${answer.id}/end`);
+      return say(text.msgFailed);
     }
-    this.media.say("");
-    const tracks = [...source.stream.getVideoTracks(), ...this.media.stage.audioTracks().slice(0, 1)];
+    say("");
+    const tracks = [...source.stream.getVideoTracks(), ...this.hooks.audioTracks().slice(0, 1)];
     noteStarted(answer.id);
     const recorder = new MediaRecorder(new MediaStream(tracks), { mimeType: "video/webm" });
-    const current = { activityId: answer.id, recorder, chunks: [], key: source.key };
-    recorder.ondataavailable = (event) => event.data.size && current.chunks.push(event.data);
+    const current = {
+      activityId: answer.id,
+      recorder,
+      key: source.key,
+      queue: [], // chunks not yet stored, oldest first
+      queued: 0, // bytes handed to the queue so far
+      startedAt: performance.now(),
+      pump: null,
+      failed: false,
+    };
+    recorder.ondataavailable = (event) => {
+      if (!event.data.size || current.failed) return;
+      const elapsed = Math.round(performance.now() - current.startedAt);
+      current.queue.push({ blob: event.data, offset: current.queued, elapsed });
+      current.queued += event.data.size;
+      this.pump(current);
+    };
+    // The last chunk comes before `stop`: then the server hears it is done.
     current.stored = new Promise((resolve) => {
-      recorder.onstop = () => this.upload(current).finally(resolve);
+      recorder.onstop = () => this.close(current).finally(resolve);
     });
-    recorder.start(1000);
+    recorder.start(CHUNK_MS);
     this.current = current;
-    this.media.syncButtons();
+    this.hooks.changed();
   }
 
-  async upload(current) {
-    this.current = null;
-    this.media.syncButtons();
-    this.media.status(this.media.text.msgUploading);
-    const answer = await post(document.getElementById("media").dataset.recordingsUrl, {
-      activity_id: current.activityId,
-      recording: new File(current.chunks, "recording.webm", { type: "video/webm" }),
-    });
-    this.media.status(answer.ok ? this.media.text.msgSaved : "");
-    if (!answer.ok) this.media.say(answer.error || this.media.text.msgFailed);
+  // Sends the queued chunks one after the other, in order.
+  pump(current) {
+    current.pump ||= (async () => {
+      while (current.queue.length && !current.failed) {
+        const chunk = current.queue[0];
+        const answer = await this.send(current, {
+          offset: chunk.offset,
+          elapsed_ms: chunk.elapsed,
+          chunk: new File([chunk.blob], "chunk.webm", { type: "video/webm" }),
+        });
+        if (answer.ok) current.queue.shift();
+        else this.fail(current, answer);
+      }
+      current.pump = null;
+    })();
+    return current.pump;
   }
 
-  // Stops and uploads, for a page about to go (the end of the session, a
-  // transfer to a queue): a recording left running would be lost with it.
+  // A POST that tries again while the network or the server is away.
+  async send(current, fields) {
+    let answer;
+    for (let attempt = 0; attempt <= RETRIES; attempt += 1) {
+      answer = await post(this.hooks.recordingsUrl, { activity_id: current.activityId, ...fields });
+      const passing = answer.status === 0 || answer.status >= 500 || answer.status === 409;
+      if (answer.ok || !passing) return answer;
+      await sleep(BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
+    }
+    return answer;
+  }
+
+  fail(current, answer) {
+    current.failed = true;
+    current.queue = [];
+    this.hooks.say(answer.error || this.hooks.text.msgFailed);
+    if (current.recorder.state === "recording") current.recorder.stop();
+  }
+
+  async close(current) {
+    if (this.current === current) this.current = null;
+    this.sending.add(current);
+    this.hooks.changed();
+    this.hooks.status(this.hooks.text.msgUploading);
+    try {
+      while (current.pump) await current.pump;
+      const answer = current.failed ? { ok: false } : await this.send(current, { final: "1" });
+      this.hooks.status(answer.ok ? this.hooks.text.msgSaved : "");
+      if (!answer.ok && !current.failed) this.hooks.say(answer.error || this.hooks.text.msgFailed);
+    } finally {
+      this.sending.delete(current);
+    }
+  }
+
+  // The recordings of this page whose activity it still holds open.
+  activityIds() {
+    return [this.current, ...this.sending].filter(Boolean).map((current) => current.activityId);
+  }
+
+  // Stops and waits until everything is sent, for a page about to go (the
+  // end of the session, a transfer to a queue).
   async finish() {
     const current = this.current;
-    if (!current) return;
-    if (current.recorder.state === "recording") current.recorder.stop();
-    await current.stored;
+    if (current && current.recorder.state === "recording") current.recorder.stop();
+    await Promise.all([current?.stored, ...Array.from(this.sending, (sent) => sent.stored)]);
   }
 
   // Stops when the server ended the recording or what it records went away.
   follow(ended) {
     const current = this.current;
     if (!current || current.recorder.state !== "recording") return;
-    if (ended(current.activityId) || !this.media.stage.has(current.key)) {
+    if (ended(current.activityId) || !this.hooks.showing(current.key)) {
       current.recorder.stop();
     }
   }
