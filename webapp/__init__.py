@@ -70,11 +70,12 @@ def create_app(config: type | object = Config) -> Flask:
     app.url_map.converters["int"] = RowIdConverter
     register_blueprints(app)
 
-    from webapp import cli, headers, logs, web
+    from webapp import cli, display, headers, logs, web
 
     logs.configure(app)
     cli.register(app)
     web.register(app)
+    display.register(app)
     headers.register(app)
 
     @app.after_request

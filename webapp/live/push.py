@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask import current_app, render_template
 from flask_babel import force_locale
 
+from webapp.display import shared_render
 from webapp.extensions import db
 from webapp.models import Participant, SupportSession
 from webapp.services import activities, files
@@ -102,7 +103,7 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
             kinds[participant.id] = kind
             representatives.setdefault(kind, participant)
     messages = recent_messages(support_session_id)
-    with force_locale(locale):
+    with force_locale(locale), shared_render():
         html = {}
         for kind, viewer in representatives.items():
             context = panel_context(support_session, viewer)
@@ -154,7 +155,7 @@ class ChatLineCache:
             if key in self._entries:
                 self._entries.move_to_end(key)
                 return self._entries[key]
-        with force_locale(locale):
+        with force_locale(locale), shared_render():
             html = render_template("session/_chat_append.html", message=ChatLine.from_dict(line))
         with self._lock:
             self._entries[key] = html

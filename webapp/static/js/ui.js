@@ -64,8 +64,7 @@ async function copyFrom(input, statusElement) {
   input.select();
   try {
     await navigator.clipboard.writeText(input.value);
-    if (statusElement) statusElement.textContent = document.documentElement.lang === "en"
-      ? "Link copied." : "Länken är kopierad.";
+    if (statusElement) statusElement.textContent = statusElement.dataset.copied;
   } catch {
     // No clipboard permission: the link stays selected for Ctrl+C.
   }
@@ -133,15 +132,25 @@ function syncRecipients() {
   select.value = people.some(([value]) => value === chosen) ? chosen : "";
 }
 
+// The server renders times in the zone this cookie names; a time rendered
+// once for many pages (the live panels) comes in UTC and is put right here,
+// in the task that swaps it in, before the browser paints.
+const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+if (zone && !document.cookie.split("; ").includes(`tz=${zone}`)) {
+  const secure = window.location.protocol === "https:" ? "; secure" : "";
+  document.cookie = `tz=${zone}; path=/; max-age=31536000; samesite=lax${secure}`;
+}
+
 function localTimes(root) {
-  withRoot(root, "time[datetime]").forEach((time) => {
+  withRoot(root, "time[datetime]:not([data-zone])").forEach((time) => {
     const when = new Date(time.getAttribute("datetime"));
     if (Number.isNaN(when.getTime())) return;
     // Today's times need no date; an earlier day's would pass for today's.
-    const clock = { hour: "2-digit", minute: "2-digit" };
+    // The styles are the ones the server's Babel uses (CLDR "short", "medium").
     const today = when.toDateString() === new Date().toDateString();
-    const format = today ? clock : { ...clock, year: "numeric", month: "short", day: "numeric" };
+    const format = today ? { timeStyle: "short" } : { dateStyle: "medium", timeStyle: "short" };
     time.textContent = when.toLocaleString(document.documentElement.lang, format);
+    time.dataset.zone = "";
   });
 }
 
