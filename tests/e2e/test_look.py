@@ -14,6 +14,10 @@ from tests.e2e.fixtures import ARTIFACTS
 from tests.e2e.steps import join_by_number, log_in_and_start
 from tests.e2e.test_chat import chat_of, say
 from tests.e2e.test_core_flow import make_rut
+from tests.e2e.test_webacd import log_in
+from webapp.extensions import db
+from webapp.services import queues
+from webapp.services.users import create_user
 
 SHOTS = ARTIFACTS / "look"
 # Far from UTC all year (+13 in December, +12 in June): a time left in UTC shows.
@@ -90,3 +94,34 @@ def test_the_rep_and_customer_pages_fit_a_laptop_and_a_phone(live_server, new_pa
                     full_page=True,
                 )
                 assert page.evaluate(OVERFLOW) <= 0, f"{name} {language} {width} px overflows"
+
+
+PAGES = {
+    None: ["/", "/join/", "/request", "/login"],
+    "admin@example.com": ["/support/", "/admin/settings", "/admin/queues/"],
+    "agnes@example.com": ["/incoming", "/support/", "/support/multi/"],
+}
+
+
+@pytest.mark.e2e
+def test_every_other_page_fits_a_phone_in_both_languages(live_server, new_page):
+    base = live_server.base_url
+    with live_server.app_context():
+        create_user("admin@example.com", "Ada Admin", "admin", "password123")
+        create_user("agnes@example.com", "Agnes Agent", "agent", "password123")
+        queues.create_queue("Första linjen för fakturor och avtal", ["agnes@example.com"])
+        db.session.remove()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for who, paths in PAGES.items():
+        page = new_page(width=390, height=844)
+        if who:
+            log_in(page, base, who)
+        for language in ("Svenska", "English"):
+            for path in paths:
+                page.goto(base + path)
+                page.get_by_role("button", name=language).click()
+                name = f"{(who or 'anyone').split('@')[0]}{path.replace('/', '-')}"
+                page.screenshot(
+                    path=SHOTS / f"{name}-{language[:2].lower()}-390.png", full_page=True
+                )
+                assert page.evaluate(OVERFLOW) <= 0, f"{path} in {language} overflows for {who}"
