@@ -239,8 +239,3 @@ def _count_for_queue(queue_id: int) -> None:
     if limiter.enabled:
         for item in _queue_limits():
             limiter.limiter.hit(item, _queue_limit_key(queue_id))
-
-
-@bp.app_template_global()
-def queue_place(support_session: SupportSession) -> int | None:
-    return acd.queue_place(support_session)

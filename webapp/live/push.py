@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from webapp.display import shared_render
 from webapp.extensions import db
 from webapp.models import Participant, SupportSession
-from webapp.services import activities, files
+from webapp.services import acd, activities, files
 from webapp.services.chat import ChatLine, history_for, recent_messages
 
 _CHAT_CACHE_SIZE = 2048
@@ -33,6 +33,7 @@ def panel_context(support_session: SupportSession, viewer: Participant) -> dict:
         "online_ids": live.presence.connected_among([p.id for p in participants]),
         "activities": running,
         "activity_mark": activity_mark,
+        "queue_place": acd.queue_place(support_session),
     }
 
 

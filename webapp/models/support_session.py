@@ -124,6 +124,12 @@ class Participant(db.Model):
     def is_present(self) -> bool:
         return self.left_at is None
 
+    @property
+    def may_share(self) -> bool:
+        """Screens, windows and cameras are the controller's and the
+        customers' to share; an assistant only talks (R5.5)."""
+        return self.is_controller or self.role == ParticipantRole.CUSTOMER
+
 
 class Invitation(db.Model):
     __tablename__ = "invitations"

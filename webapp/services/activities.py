@@ -15,7 +15,6 @@ from webapp.models import (
     Activity,
     ActivityKind,
     Participant,
-    ParticipantRole,
     SessionState,
     SupportSession,
 )
@@ -77,8 +76,7 @@ def _check_may_start(actor: Participant, kind: str) -> None:
         raise ServiceError(_l("The session is waiting for a support agent. Please wait."), 409)
     if kind not in STARTABLE:
         raise ServiceError(_l("This activity cannot be started here."), 400)
-    may_share = actor.is_controller or actor.role == ParticipantRole.CUSTOMER
-    if kind != ActivityKind.VOICE and not may_share:
+    if kind != ActivityKind.VOICE and not actor.may_share:
         raise ServiceError(_l("Only the representative in control can do that."), 403)
     if kind == ActivityKind.RECORDING:
         if not actor.is_controller:
