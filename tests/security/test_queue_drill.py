@@ -22,8 +22,8 @@ from tests.routes.test_pages import switch_language
 from webapp import create_app
 from webapp.config import Config
 from webapp.extensions import db
-from webapp.models import SessionState, SupportSession
-from webapp.services import acd, queues
+from webapp.models import EndReason, SessionState, SupportSession
+from webapp.services import queues
 
 PAGE_GRACE, QUEUE_GRACE = 0.5, 3.0
 ATTACKER = "203.0.113.7"
@@ -116,7 +116,7 @@ def test_six_requests_from_one_address_do_not_take_the_agents_places_for_good(ap
 
     assert wait_until(all_ended, QUEUE_GRACE + 5)  # ... but not for good
     print(f"\nplaces back {time.monotonic() - asked:.1f} s after the requests")
-    assert {s.end_reason for s in requested_sessions()} == {acd.ABANDONED}
+    assert {s.end_reason for s in requested_sessions()} == {EndReason.ABANDONED}
     assert rooms(app, agents) == [2, 2, 2]
 
 
@@ -166,7 +166,7 @@ def test_a_customer_who_closes_the_page_while_waiting_leaves_the_queue(app, serv
     waited = time.monotonic() - closed
     print(f"\nended {waited:.1f} s after the page closed")
     assert waited >= QUEUE_GRACE - 0.5  # the queue's grace, not the page's
-    assert requested_sessions()[0].end_reason == acd.ABANDONED
+    assert requested_sessions()[0].end_reason == EndReason.ABANDONED
     assert rooms(app, agents) == [2]
 
 

@@ -12,7 +12,7 @@ from tests.factories import make_customer
 from tests.unit.test_acd import agent_session, make_agent, offers_of
 from webapp.extensions import db
 from webapp.live.presence import Deadline
-from webapp.models import Offer, OfferState, SessionState, SupportSession
+from webapp.models import EndReason, Offer, OfferState, SessionState, SupportSession
 from webapp.services import acd, acd_transfer, events, queues
 from webapp.services.errors import ServiceError
 
@@ -83,7 +83,7 @@ def test_after_the_queue_grace_the_session_ends_abandoned_and_the_agent_gets_wai
 
     support_session = session_of(kim)
     assert support_session.state == SessionState.ENDED
-    assert support_session.end_reason == acd.ABANDONED
+    assert support_session.end_reason == EndReason.ABANDONED
     assert kim.left_reason == "gone"
     assert len(offers_of(agent, OfferState.WITHDRAWN)) == 1
     # The place came back and went at once to the session that waited.
@@ -129,7 +129,7 @@ def test_a_lost_compare_and_set_is_tried_again_not_dropped(app, live, monkeypatc
     assert live.presence._deadlines[kim.id][0] == went + app.config["QUEUE_GRACE_SECONDS"]
 
     queue_grace_over(live, kim, retry.set_at)
-    assert session_of(kim).end_reason == acd.ABANDONED
+    assert session_of(kim).end_reason == EndReason.ABANDONED
     assert offers_of(agent) == [] and held_deadline(live, kim) is None
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import make_customer, make_rep, make_support_session
 from webapp.extensions import db
-from webapp.models import ActivityKind, SessionEvent
+from webapp.models import ActivityKind, EndReason, SessionEvent
 from webapp.services import activities, files, recordings, sessions, webm
 from webapp.services.errors import ServiceError
 from webapp.services.recordings import Chunk
@@ -73,7 +73,7 @@ def test_chunks_are_appended_in_order_and_listed_from_the_first(app):
     # The recorder's stop ends the activity and keeps the file as it is.
     assert recordings.receive(rep_seat, recording.id, None, "sv") == stored
     db.session.refresh(recording)
-    assert recording.end_reason == activities.EndReason.COMPLETED
+    assert recording.end_reason == EndReason.COMPLETED
     assert kinds(support_session)[-1] == "recording_finished"
     assert path.read_bytes()[len(CHROME_HEAD) :] == b"secondthird"
 
@@ -110,7 +110,7 @@ def test_only_the_owner_adds_even_after_a_transfer_and_only_for_a_while(app):
     # The owner's page still sends what it held when it heard of the end.
     stored = send(rut, recording, 5, b"last")
     db.session.refresh(recording)
-    assert recording.end_reason == activities.EndReason.CONTROL_TRANSFERRED
+    assert recording.end_reason == EndReason.CONTROL_TRANSFERRED
     assert files.recordings(helge) == [stored]
     recording.ended_at -= timedelta(seconds=recordings.LATE_CHUNK_SECONDS + 1)
     db.session.commit()

@@ -11,6 +11,7 @@ from webapp.models.activity import (
 )
 from webapp.models.chat import ChatMessage
 from webapp.models.mail import MailState, OutboxMessage
+from webapp.models.reasons import EndReason
 from webapp.models.site import Deployment, SiteSettings
 from webapp.models.support_session import (
     Invitation,
@@ -30,6 +31,7 @@ __all__ = [
     "ActivityKind",
     "ChatMessage",
     "Deployment",
+    "EndReason",
     "FilePurpose",
     "Invitation",
     "InvitationRole",

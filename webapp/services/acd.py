@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
 from webapp.models import (
+    EndReason,
     Offer,
     OfferState,
     Participant,
@@ -30,8 +31,6 @@ from webapp.services import customers, events
 from webapp.services.errors import ServiceError
 
 NEVER = datetime.min  # an agent that never had work has been idle longest (R6.6)
-ABANDONED = "abandoned"  # end reason: everyone left while the session waited
-TRANSFERRED = "transferred"  # why the rep's seat and the activities ended (R6.4)
 
 
 @dataclass
@@ -135,7 +134,7 @@ def _handed_over_by(support_session: SupportSession) -> frozenset[int]:
     return frozenset(
         seat.user_id
         for seat in support_session.participants
-        if seat.left_reason == TRANSFERRED and seat.user_id is not None
+        if seat.left_reason == EndReason.TRANSFERRED and seat.user_id is not None
     )
 
 

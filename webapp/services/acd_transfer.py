@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import (
+    EndReason,
     Offer,
     Participant,
     Queue,
@@ -120,8 +121,8 @@ def _hand_over(actor: Participant, queue: Queue | None, message: str | None) -> 
     support_session.transfer_message = message
     support_session.queued_at = now
     support_session.controller = None
-    actor.left_at, actor.left_reason = now, acd.TRANSFERRED
-    activities.end_running(support_session, acd.TRANSFERRED)
+    actor.left_at, actor.left_reason = now, EndReason.TRANSFERRED
+    activities.end_running(support_session, EndReason.TRANSFERRED)
     events.record(
         support_session,
         "transferred_to_acd",

@@ -14,6 +14,7 @@ from webapp.models import (
     SHARING_KINDS,
     Activity,
     ActivityKind,
+    EndReason,
     Participant,
     SessionState,
     SupportSession,
@@ -31,16 +32,6 @@ NOT_A_PARTICIPANT = _l("You are not taking part in this session.")
 # own. Their start changes no panel, so it costs no re-render on any socket;
 # the first line of 200 sessions at once would otherwise cost 200 renders.
 UNLISTED = frozenset({ActivityKind.CHAT, ActivityKind.FILE_TRANSFER})
-
-
-class EndReason:
-    STOPPED = "stopped"
-    LEFT = "left"
-    DISCONNECTED = "disconnected"
-    CONTROL_TRANSFERRED = "control_transferred"
-    SESSION_ENDED = "session_ended"
-    COMPLETED = "completed"
-    NOTHING_TO_RECORD = "nothing_to_record"
 
 
 def start_activity(actor: Participant, kind: str) -> Activity:

@@ -15,11 +15,9 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.models import Participant, ParticipantRole, SessionState, SupportSession
+from webapp.models import EndReason, Participant, ParticipantRole, SessionState, SupportSession
 from webapp.services import acd, sessions
 from webapp.services.errors import ServiceError
-
-GONE = "gone"  # left reason: the page stayed closed past the queue's grace
 
 
 def _customer(
@@ -58,7 +56,7 @@ def grace_over(support_session_id: int, participant_id: int, deadline_set_at: da
         sessions.participant_gone(support_session_id, participant_id, deadline_set_at)
         return True
     try:
-        sessions.leave(seat, reason=GONE)
+        sessions.leave(seat, reason=EndReason.GONE)
         db.session.refresh(support_session)
         if _nobody_waits(support_session):
             # The seat closed on an earlier try, but ending the session lost

@@ -16,7 +16,7 @@ from flask_babel import force_locale, pgettext
 from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
-from webapp.models import Activity, ActivityKind, FilePurpose, Participant, SessionFile
+from webapp.models import Activity, ActivityKind, EndReason, FilePurpose, Participant, SessionFile
 from webapp.models.base import utcnow
 from webapp.services import activities, events, files, webm
 from webapp.services.errors import ServiceError
@@ -57,7 +57,7 @@ def receive(owner: Participant, activity_id: int, chunk: Chunk | None, locale: s
         # Only one recording of an owner runs at a time, so this ends this one.
         activities.end_running(
             owner.support_session,
-            activities.EndReason.COMPLETED,
+            EndReason.COMPLETED,
             kinds=frozenset({ActivityKind.RECORDING}),
             participant=owner,
         )

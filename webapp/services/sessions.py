@@ -11,6 +11,7 @@ from webapp.extensions import db
 from webapp.models import (
     MEDIA_KINDS,
     ActivityKind,
+    EndReason,
     Invitation,
     Participant,
     ParticipantRole,
@@ -28,11 +29,6 @@ NAME_MAX = 80
 # How far apart two app machines' clocks may be when one makes a seat and the
 # other sets its presence deadline.
 CLOCK_SKEW = timedelta(seconds=0.5)
-
-
-class EndReason:
-    ENDED_BY_REP = "ended_by_rep"
-    CONTROLLER_GONE = "controller_gone"
 
 
 def start_session(rep: User, window: bool = False) -> tuple[SupportSession, Participant]:
@@ -224,7 +220,7 @@ def ended_sessions_of(user: User, limit: int = 10) -> list[SupportSession]:
     )
 
 
-def leave(participant: Participant, reason: str = "left") -> None:
+def leave(participant: Participant, reason: str = EndReason.LEFT) -> None:
     """A customer or assistant goes; the controller must end or hand over instead (R5.3)."""
     support_session = participant.support_session
     if participant.left_at is not None or not support_session.is_open:
@@ -245,7 +241,7 @@ def leave(participant: Participant, reason: str = "left") -> None:
     participant.left_reason = reason
     if support_session.helped_participant_id == participant.id:
         support_session.helped = None
-    activities.end_running(support_session, activities.EndReason.LEFT, participant=participant)
+    activities.end_running(support_session, EndReason.LEFT, participant=participant)
     events.record(support_session, "left", participant)
     db.session.commit()
     acd.after_seats_closed(support_session, {participant.user_id} - {None})
@@ -281,7 +277,7 @@ def participant_gone(
     if support_session.controller_id != participant_id:
         activities.end_running(
             support_session,
-            activities.EndReason.DISCONNECTED,
+            EndReason.DISCONNECTED,
             kinds=MEDIA_KINDS,
             participant=gone,
         )
@@ -296,7 +292,7 @@ def participant_gone(
 
 def end_abandoned(support_session: SupportSession) -> None:
     """R6: everyone left a session while it waited for an agent."""
-    _close(support_session, None, acd.ABANDONED)
+    _close(support_session, None, EndReason.ABANDONED)
 
 
 def _close(support_session: SupportSession, actor: Participant | None, reason: str) -> None:
@@ -309,8 +305,8 @@ def _close(support_session: SupportSession, actor: Participant | None, reason: s
     for participant in support_session.participants:
         if participant.left_at is None:
             participant.left_at = now
-            participant.left_reason = "session_ended"
-    activities.end_running(support_session, activities.EndReason.SESSION_ENDED)
+            participant.left_reason = EndReason.SESSION_ENDED
+    activities.end_running(support_session, EndReason.SESSION_ENDED)
     # In the same commit as the end: no agent's place is ever held by a
     # session that is over, even if what follows fails (#13 item 3).
     offered_ids = acd.withdraw_offers(support_session)
@@ -363,7 +359,7 @@ def transfer_control(actor: Participant, to_participant: Participant) -> None:
     # R5.4: every activity ends; R5.5: a voice call goes on only when the new
     # controller's browser reported a microphone.
     keep = frozenset({ActivityKind.VOICE}) if to_participant.has_microphone else frozenset()
-    activities.end_running(support_session, activities.EndReason.CONTROL_TRANSFERRED, keep=keep)
+    activities.end_running(support_session, EndReason.CONTROL_TRANSFERRED, keep=keep)
     events.record(
         support_session, "control_transferred", actor, to_participant_id=to_participant.id
     )
