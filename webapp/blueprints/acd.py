@@ -18,9 +18,8 @@ from flask_wtf import FlaskForm
 from limits import parse_many
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 
-from webapp.blueprints.dashboard import staff_seat
-from webapp.blueprints.join import _keep_seat
 from webapp.blueprints.live_user import view
+from webapp.blueprints.seats import keep_seat, staff_seat
 from webapp.extensions import db, limiter, namespaced_key
 from webapp.models import Participant, ParticipantRole, SessionState, SupportSession, User
 from webapp.models.base import utcnow
@@ -199,7 +198,7 @@ def request_help():
         else:
             _count_for_queue(customer.support_session.queue_id)
             current_app.extensions["live"].presence.expect(customer.id, customer.support_session_id)
-            _keep_seat(customer, secret)
+            keep_seat(customer, secret)
             return redirect(
                 url_for("join.customer_page", support_session_id=customer.support_session_id)
             )

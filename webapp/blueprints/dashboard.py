@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
+from webapp.blueprints.seats import staff_seat
 from webapp.extensions import db
 from webapp.live.push import page_context
 from webapp.models import InvitationRole, Participant
@@ -44,13 +45,6 @@ class InviteForm(FlaskForm):
         choices=[SelectChoice("sv", "Svenska"), SelectChoice("en", "English")],
     )
     own_program = BooleanField(_l("Send using my own email program"))
-
-
-def staff_seat(support_session_id: int) -> Participant:
-    seat = sessions.staff_participant(support_session_id, current_user)
-    if seat is None:
-        raise ServiceError(_l("You are not taking part in this session."), 403)
-    return seat
 
 
 def _invite_form() -> InviteForm:

@@ -6,7 +6,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_babel import lazy_gettext as _l
@@ -14,9 +13,10 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired
 
+from webapp.blueprints.seats import current_seat, keep_seat
 from webapp.extensions import limiter, namespaced_key
 from webapp.live.push import page_context
-from webapp.models import InvitationRole, Participant, SupportSession
+from webapp.models import InvitationRole, SupportSession
 from webapp.services import invitations, sessions
 from webapp.services.errors import ServiceError
 
@@ -35,31 +35,11 @@ class NameForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Please enter your name."))])
 
 
-def seat_secret(support_session_id: int) -> str | None:
-    return session.get("seats", {}).get(str(support_session_id))
-
-
-def current_seat(support_session_id: int) -> Participant | None:
-    return sessions.customer_by_secret(support_session_id, seat_secret(support_session_id))
-
-
-SEATS_KEPT = 20  # a browser keeps 4 KB of cookie; each seat takes some 60 bytes
-
-
-def _keep_seat(customer: Participant, secret: str) -> None:
-    """The newest seats only: a browser that asked for help a hundred times
-    would otherwise outgrow its cookie and silently lose every seat."""
-    seats = dict(session.get("seats", {}))
-    seats.pop(str(customer.support_session_id), None)
-    seats[str(customer.support_session_id)] = secret
-    session["seats"] = dict(list(seats.items())[-SEATS_KEPT:])
-
-
 def _take_seat(support_session: SupportSession, name: str, email: str | None = None):
     seat = current_seat(support_session.id)
     if seat is None or seat.left_at is not None:
         seat, secret = sessions.join_as_customer(support_session, name, email)
-        _keep_seat(seat, secret)
+        keep_seat(seat, secret)
     return redirect(url_for("join.customer_page", support_session_id=support_session.id))
 
 
@@ -104,7 +84,7 @@ def redeem(token: str):
         except ServiceError as refused:
             error = refused
         else:
-            _keep_seat(new_seat, secret)
+            keep_seat(new_seat, secret)
             return redirect(url_for("join.customer_page", support_session_id=support_session.id))
     status = (error.status if error else 400) if form.is_submitted() else 200
     return render_template(

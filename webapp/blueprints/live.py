@@ -12,7 +12,6 @@ import logging
 import threading
 import time
 import uuid
-from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import force_locale, get_locale
@@ -20,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
-from webapp.blueprints.seats import viewer_of
+from webapp.blueprints.seats import same_site, viewer_of
 from webapp.extensions import db, sock
 from webapp.live import signals
 from webapp.live.bus import OVERFLOWED, RESYNC
@@ -52,14 +51,6 @@ def _viewer(support_session_id: int) -> Participant | None:
     return viewer_of(support_session_id)
 
 
-def _same_site() -> bool:
-    """Cookies ride along on a socket opened by any page; only ours may open one."""
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return True  # not a browser
-    return urlsplit(origin).hostname == urlsplit(f"//{request.host}").hostname
-
-
 def closes_on_error(handler):
     """A socket handler that raises is logged and closed with 1011 (htmx
     reconnects on it): raised into flask-sock, the error became an HTTP 500
@@ -82,7 +73,7 @@ def closes_on_error(handler):
 @sock.route("/live/sessions/<int:support_session_id>", bp=bp)
 @closes_on_error
 def session_socket(ws, support_session_id: int):
-    viewer = _viewer(support_session_id) if _same_site() else None
+    viewer = _viewer(support_session_id) if same_site() else None
     if viewer is None:
         ws.close(reason=POLICY_VIOLATION, message="not a participant")
         return

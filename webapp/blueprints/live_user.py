@@ -15,7 +15,7 @@ from flask_babel import force_locale, get_locale
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
-from webapp.blueprints.live import POLICY_VIOLATION, _same_site, closes_on_error, is_logged_out
+from webapp.blueprints.live import POLICY_VIOLATION, closes_on_error, is_logged_out, same_site
 from webapp.extensions import db, sock
 from webapp.live.bus import user_channel
 from webapp.live.limits import INTERNAL_ERROR, TRY_AGAIN_LATER
@@ -49,7 +49,7 @@ def user_socket(ws, view_name: str):
     if (
         render is None
         or not current_user.is_authenticated
-        or not _same_site()
+        or not same_site()
         or not allowed(current_user)
     ):
         ws.close(reason=POLICY_VIOLATION, message="not allowed")
