@@ -47,7 +47,7 @@ from webapp.models import (
     SupportSession,
     User,
 )
-from webapp.services import activities, chat, customers, sessions
+from webapp.services import activities, chat, customers, sessions, validation
 from webapp.services.errors import ServiceError
 
 # The test's own words for the rules, so that it checks the services rather
@@ -347,7 +347,7 @@ class SessionMachine(RuleBasedStateMachine):
         def action():
             return sessions.join_as_customer(db.session.get(SupportSession, self.session_id), name)
 
-        if not name.strip() or len(" ".join(name.split())) > sessions.NAME_MAX:
+        if not name.strip() or len(" ".join(name.split())) > validation.NAME_MAX:
             self.refused("bad name", action)
             return []
         if self.ended:

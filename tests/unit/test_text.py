@@ -3,19 +3,19 @@
 
 import pytest
 
-from webapp.services import acd_transfer, sessions
+from webapp.services import acd_transfer, validation
 from webapp.services.errors import ServiceError
 from webapp.services.text import lines, one_line
 
 
 def test_a_name_loses_control_and_bidi_characters():
     assert one_line("  Kim\x00 \x1b[31mKund\u202e\r\n Åsa\t") == "Kim [31mKund Åsa"
-    assert sessions.clean_name("Kim\x07 Kund") == "Kim Kund"
+    assert validation.clean_name("Kim\x07 Kund") == "Kim Kund"
 
 
 def test_a_name_of_only_control_characters_is_no_name():
     with pytest.raises(ServiceError) as refused:
-        sessions.clean_name("\x00\x01\u202e")
+        validation.clean_name("\x00\x01\u202e")
     assert refused.value.field == "name"
 
 

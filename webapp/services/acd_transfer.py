@@ -20,9 +20,9 @@ from webapp.models import (
 from webapp.models.base import utcnow
 from webapp.services import acd, activities, events, sessions
 from webapp.services.errors import ServiceError
-from webapp.services.invitations import clean_email
 from webapp.services.secrets_ import new_session_number
 from webapp.services.text import lines
+from webapp.services.validation import clean_email, clean_name
 
 MESSAGE_MAX = 345  # R6.3
 
@@ -143,7 +143,7 @@ def request_help(queue_id: int | None, name: str, email: str, problem: str):
     """Item 7: a customer asks for help; the session starts waiting in the
     queue with the customer in it, and the problem goes to the agents as the
     message. Returns the customer's seat and the secret its browser keeps."""
-    name = sessions.clean_name(name)
+    name = clean_name(name)
     email = clean_email(email)
     problem = clean_message(problem, field="problem")
     if not problem:

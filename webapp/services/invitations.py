@@ -5,7 +5,6 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -16,6 +15,7 @@ from webapp.models.base import utcnow
 from webapp.services import events, mailer
 from webapp.services.errors import ServiceError
 from webapp.services.secrets_ import digest, new_token
+from webapp.services.validation import clean_email, clean_name
 
 
 @dataclass(frozen=True)
@@ -31,19 +31,6 @@ class IssuedInvitation:
             f"mailto:{quote(self.invitation.email or '')}"
             f"?subject={quote(self.subject)}&body={quote(self.body)}"
         )
-
-
-def clean_email(email: str) -> str:
-    if not email.strip():
-        raise ServiceError(_l("Enter an email address."), 400, field="email")
-    try:
-        return validate_email(email.strip(), check_deliverability=False).normalized
-    except EmailNotValidError:
-        raise ServiceError(
-            _l("Enter a valid email address, such as name@example.com."),
-            400,
-            field="email",
-        ) from None
 
 
 def invite(
@@ -70,8 +57,6 @@ def invite(
     if email is not None:
         email = clean_email(email)
     if name:
-        from webapp.services.sessions import clean_name
-
         name = clean_name(name)
 
     token = new_token()

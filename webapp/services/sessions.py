@@ -23,9 +23,8 @@ from webapp.models.base import utcnow
 from webapp.services import acd, activities, customers, events, invitations
 from webapp.services.errors import ServiceError
 from webapp.services.secrets_ import digest, new_session_number, new_token
-from webapp.services.text import one_line
+from webapp.services.validation import clean_name
 
-NAME_MAX = 80
 # How far apart two app machines' clocks may be when one makes a seat and the
 # other sets its presence deadline.
 CLOCK_SKEW = timedelta(seconds=0.5)
@@ -82,19 +81,6 @@ def find_open_by_number(number: str) -> SupportSession:
             field="number",
         )
     return support_session
-
-
-def clean_name(name: str) -> str:
-    name = one_line(name)
-    if not name:
-        raise ServiceError(_l("Please enter your name."), 400, field="name")
-    if len(name) > NAME_MAX:
-        raise ServiceError(
-            _l("A name can be at most %(max)d characters.", max=NAME_MAX),
-            400,
-            field="name",
-        )
-    return name
 
 
 def join_as_customer(

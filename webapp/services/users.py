@@ -8,23 +8,16 @@ from webapp.models import Role, StaffLogin, User
 from webapp.models.base import utcnow
 from webapp.services import events, login_guard
 from webapp.services.errors import ServiceError
-from webapp.services.invitations import clean_email
 from webapp.services.secrets_ import digest, new_token
-from webapp.services.text import is_control, one_line
+from webapp.services.text import is_control
+from webapp.services.validation import STAFF_NAME_MAX, clean_email, clean_name
 
 PASSWORD_MIN = 8
-STAFF_NAME_MAX = 120  # users.name and participants.name
 
 
 def create_user(email: str, name: str, role: str, password: str) -> User:
     email = clean_email(email).lower()
-    name = one_line(name)
-    if not name:
-        raise ServiceError(_l("Please enter a name."), 400, field="name")
-    if len(name) > STAFF_NAME_MAX:
-        raise ServiceError(
-            _l("A name can be at most %(max)d characters.", max=STAFF_NAME_MAX), 400, field="name"
-        )
+    name = clean_name(name, STAFF_NAME_MAX, missing=_l("Please enter a name."))
     if role not in tuple(Role):
         raise ServiceError(_l("Unknown role."), 400, field="role")
     if len(password) < PASSWORD_MIN:
