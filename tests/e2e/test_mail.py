@@ -48,6 +48,12 @@ def test_mail_waits_for_a_server_that_is_down_and_goes_when_it_is_back(make_live
         assert mail["To"] == "kund@example.com"
         assert "/join/i/" in mail.get_content()
         expect(listed).to_contain_text("E-post skickad", timeout=10000)
+        # The list re-renders every few seconds and is not live; the dialog's
+        # own live region says once how the mail went (#15 item 1).
+        sent = "E-posten till kund@example.com är skickad."
+        expect(rep.locator("#invite-announcer")).to_have_text(sent)
+        rep.wait_for_timeout(3500)  # one more poll, were there one
+        expect(rep.locator("#invite-announcer")).to_have_text(sent)
     finally:
         smtp.stop()
     with server.app_context():
