@@ -63,10 +63,13 @@ class Config:
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
     MAIL_PORT = _env_int("MAIL_PORT", 25)
-    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes")
+    MAIL_USE_TLS = _env_flag("MAIL_USE_TLS", False)  # STARTTLS, usually port 587
+    MAIL_USE_SSL = _env_flag("MAIL_USE_SSL", False)  # TLS from the start, port 465
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
-    MAIL_USE_SSL = os.environ.get("MAIL_USE_SSL", "").lower() in ("1", "true", "yes")
+    # The server's certificate is always verified (services/mailer.py); this
+    # PEM file of CA certificates replaces the system's, for a private CA.
+    MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE") or None
     # A mail SMTP refused is tried again after 10 s, 20 s, 40 s … (at most an
     # hour apart), MAIL_MAX_ATTEMPTS times in all; the sender looks every
     # MAIL_POLL_SECONDS for tries that came due.

@@ -36,6 +36,12 @@ def wait_decoded(page, kind: str, owner: int) -> None:
     page.wait_for_function(DECODED, arg=[kind, owner], timeout=15000)
 
 
+def shown(page):
+    """The page without #announcer, which repeats for screen readers what
+    happened ("Sessionen har avslutats") and would make a text match twice."""
+    return page.locator("body > :not(#announcer)")
+
+
 def me(page) -> int:
     """The participant id of the page's own seat."""
     return int(page.locator("#session-live").get_attribute("data-me"))

@@ -4,7 +4,7 @@ back, and every page's controls follow at once (R4.1-R4.2, R5.1-R5.6)."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start, me, wait_decoded
+from tests.e2e.steps import join_by_number, log_in_and_start, me, shown, wait_decoded
 from tests.e2e.test_core_flow import make_rut
 from webapp.extensions import db
 from webapp.services.users import create_user
@@ -106,6 +106,6 @@ def test_assist_transfer_control_and_hand_back(live_server, new_page):
     rut.on("dialog", lambda dialog: dialog.accept())
     controls(rut).get_by_role("button", name="Avsluta session").click()
     for page in (rut, helge, kim):
-        expect(page.get_by_text("Sessionen har avslutats")).to_be_visible()
+        expect(shown(page).get_by_text("Sessionen har avslutats")).to_be_visible()
     # Kim was in the call until the end; the ended page lets go of the microphone.
     kim.wait_for_function("() => window.supportcenterMedia.local.size === 0")

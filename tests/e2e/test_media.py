@@ -12,6 +12,7 @@ from tests.e2e.steps import (
     me,
     rep_with_a_customer,
     rep_with_two_customers,
+    shown,
     wait_decoded,
 )
 from tests.e2e.test_core_flow import make_rut
@@ -187,6 +188,6 @@ def test_a_recording_running_when_the_rep_ends_the_session_is_kept(live_server, 
 
     rep.on("dialog", lambda dialog: dialog.accept())
     rep.get_by_role("button", name="Avsluta session").click()
-    expect(kim.get_by_text("Sessionen har avslutats")).to_be_visible()
+    expect(shown(kim).get_by_text("Sessionen har avslutats")).to_be_visible()
     rep.goto(dashboard + "/record")
     expect(rep.get_by_role("link", name=f"inspelning-{number.replace(' ', '')}-")).to_be_visible()

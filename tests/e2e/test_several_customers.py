@@ -45,7 +45,7 @@ def open_window_tab(rep):
     rep.locator(".multi-toolbar").get_by_role("button", name="Bjud in").click()
     expect(rep.locator("#multi-tabs [role=tab]")).to_have_count(tabs_before + 1)
     tab = rep.locator("#multi-tabs [role=tab][aria-selected=true]")
-    frame = rep.frame_locator(f"#{tab.get_attribute('aria-controls')}")
+    frame = rep.frame_locator(f"#{tab.get_attribute('aria-controls')} > iframe")
     # The new session's invite dialog opens in its tab (R3.4: invite is in the toolbar).
     frame.get_by_role("dialog").get_by_role("button", name="Avbryt").click()
     expect(frame.locator("[data-connection]")).to_have_attribute("data-connection", "open")

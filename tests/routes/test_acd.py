@@ -169,6 +169,7 @@ def test_request_form_puts_the_customer_in_the_queue(client, setup):
     _, receiver, queue, *_ = setup
     page = client.get("/request")
     assert page.status_code == 200 and "Första linjen" in page.text
+    assert 'aria-invalid="None"' not in page.text  # axe: an invalid ARIA value (#15)
     response = client.post(
         "/request",
         data={"queue": queue.id, "name": "Kim", "email": "kim@example.com", "problem": "Hjälp"},
@@ -192,6 +193,7 @@ def test_request_form_refuses_bad_input(client, setup):
         data={"queue": queue.id, "name": "Kim", "email": "k@example.com", "problem": "x" * 346},
     )
     assert response.status_code == 400 and "at most 345" in response.text
+    assert 'id="problem"' in response.text and 'aria-invalid="true"' in response.text
 
 
 def test_admin_queue_page(client, login_as, setup):

@@ -129,3 +129,25 @@ def test_signals_for_other_seats_never_enter_a_sockets_queue(connection, app):
     for to in (connection.viewer_id + 100, connection.viewer_id, "all"):
         bus.publish(connection.support_session_id, {"kind": "signal", "to": to})
     assert [message["to"] for message in subscription.drain()] == [connection.viewer_id, "all"]
+
+
+def test_a_join_is_spoken_once_and_not_to_the_one_who_joined(connection):
+    """#15 item 1: #announcer gets one sentence per event; panels are not live."""
+    joined = {"kind": "joined", "event_id": 3, "participant_id": 999, "participant_name": "Ola"}
+    assert connection._handle([joined]) is True  # the panels follow, silently
+    [spoken] = connection.ws.sent
+    assert 'hx-swap-oob="beforeend:#announcer"' in spoken
+    assert "Ola anslöt till sessionen." in spoken
+    connection.ws.sent.clear()
+    own = {**joined, "participant_id": connection.viewer_id}
+    connection._handle([own, {"kind": "presence", "event_id": 4}])
+    assert connection.ws.sent == []
+
+
+def test_a_chat_line_is_spoken_to_the_others_but_not_to_its_author(connection):
+    connection._handle([chat_event(20, "Hej")])
+    [line] = connection.ws.sent
+    assert "beforeend:#chat-log" in line and "Kim skrev: Hej" in line
+    mine = {**chat_event(21, "Mitt eget"), "participant_id": connection.viewer_id}
+    connection._handle([mine])
+    assert "Mitt eget" in connection.ws.sent[1] and "#announcer" not in connection.ws.sent[1]

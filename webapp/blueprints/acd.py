@@ -21,6 +21,7 @@ from wtforms import EmailField, SelectField, StringField, TextAreaField
 from webapp.blueprints.live_user import view
 from webapp.blueprints.seats import keep_seat, staff_seat
 from webapp.extensions import db, limiter, namespaced_key
+from webapp.live.announce import announcement
 from webapp.models import Participant, ParticipantRole, SessionState, SupportSession, User
 from webapp.models.base import utcnow
 from webapp.services import acd, acd_transfer
@@ -61,7 +62,30 @@ def _sessions_of(offers):
     )
 
 
-@view("inbox", allowed=lambda user: user.is_agent)
+def announce_offers(agent: User, burst: list[dict]) -> str:
+    """A sentence per offer that came in the burst, for a screen reader: the
+    inbox's re-render itself is not a live region (live/announce.py)."""
+    offered = {event.get("support_session_id") for event in burst if event["kind"] == "offer"}
+    spoken = []
+    for offer in acd.pending_offers_of(agent) if offered else ():
+        if offer.support_session_id not in offered:
+            continue
+        support_session = db.session.get(SupportSession, offer.support_session_id)
+        customers = [
+            seat.name
+            for seat in support_session.present_participants()
+            if seat.role == ParticipantRole.CUSTOMER
+        ]
+        sentence = _(
+            "A session is offered to you: %(who)s (%(queue)s).",
+            who=", ".join(customers) or _("No customer yet"),
+            queue=offer.queue.name if offer.queue else _("Chosen for you"),
+        )
+        spoken.append(announcement(sentence))
+    return "".join(spoken)
+
+
+@view("inbox", allowed=lambda user: user.is_agent, announce=announce_offers)
 def render_inbox(agent: User) -> str:
     """The agent's inbox socket (live_user.py) sends this after every event of
     the agent's channel: an offer made, taken back or accepted elsewhere."""

@@ -19,8 +19,9 @@ from wtforms.fields.choices import SelectChoice
 
 from webapp.blueprints.seats import staff_seat
 from webapp.extensions import db
+from webapp.live.announce import announcement
 from webapp.live.push import page_context
-from webapp.models import InvitationRole, Participant
+from webapp.models import InvitationRole, MailState, Participant
 from webapp.services import customers, files, invitations, mailer, sessions
 from webapp.services.chat import recent_messages
 from webapp.services.errors import ServiceError
@@ -156,9 +157,30 @@ def revoke_invitation(support_session_id: int, invitation_id: int):
 def open_invitations(support_session_id: int):
     """The list again, while a mail in it is still on its way (it polls)."""
     staff_seat(support_session_id)
-    return render_template(
-        "dashboard/_open_invitations.html", **_invitations_context(support_session_id)
+    context = _invitations_context(support_session_id)
+    waited_for = {parse_id(part) for part in request.args.get("waiting", "").split(",")}
+    return render_template("dashboard/_open_invitations.html", **context) + _mail_outcomes(
+        context, waited_for - {None}
     )
+
+
+def _mail_outcomes(context: dict, waited_for: set[int]) -> str:
+    """Once per mail the poll was waiting for and that has now gone or
+    failed, a sentence for the dialog's live region (live/announce.py)."""
+    spoken = []
+    for invitation in context["open_invitations"]:
+        state = context["mail_states"].get(invitation.id)
+        if invitation.id not in waited_for or state not in (MailState.SENT, MailState.FAILED):
+            continue
+        if state == MailState.SENT:
+            sentence = _("The mail to %(email)s was sent.", email=invitation.email)
+        else:
+            sentence = _(
+                "The mail to %(email)s could not be sent: copy the link instead.",
+                email=invitation.email,
+            )
+        spoken.append(announcement(sentence, region="invite-announcer"))
+    return "".join(spoken)
 
 
 def _invitations_context(support_session_id: int) -> dict:

@@ -21,7 +21,7 @@ from simple_websocket import ConnectionClosed
 
 from webapp.blueprints.seats import same_site, viewer_of
 from webapp.extensions import db, sock
-from webapp.live import signals
+from webapp.live import announce, signals
 from webapp.live.bus import OVERFLOWED, RESYNC
 from webapp.live.limits import INTERNAL_ERROR, TRY_AGAIN_LATER
 from webapp.live.push import customer_chat_log, render_chat_line
@@ -238,10 +238,21 @@ class SessionConnection:
                 self._send_files()
         elif kind == "chat":
             if message["message_id"] not in self.chat_ids_in_log:
-                self.ws.send(render_chat_line(message["line"], self.locale))
-        elif message.get("activity_kind") not in activities.UNLISTED:
-            return True
+                own = message.get("participant_id") == self.viewer_id
+                self.ws.send(render_chat_line(message["line"], self.locale, spoken=not own))
+        else:
+            self._announce(message)
+            return message.get("activity_kind") not in activities.UNLISTED
         return False
+
+    def _announce(self, message: dict) -> None:
+        """The one sentence a screen reader hears for this event, if any."""
+        if message["kind"] not in announce.SPOKEN:
+            return
+        with force_locale(self.locale):
+            sentence = announce.session_sentence(message, self.viewer_id)
+            if sentence:
+                self.ws.send(announce.announcement(sentence))
 
     def _send_everything(self) -> bool:
         return self._send_panels(with_chat_log=True)
@@ -269,6 +280,9 @@ class SessionConnection:
         elif with_chat_log:
             html += snapshot.chat_html
             self.chat_ids_in_log = snapshot.chat_ids
+        if not snapshot.is_open:  # sent once: the page then closes its socket
+            with force_locale(self.locale):
+                html += announce.session_ended()
         self.ws.send(html)
         return snapshot.is_open
 

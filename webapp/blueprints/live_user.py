@@ -30,13 +30,22 @@ IDLE_WAKE_SECONDS = 5.0
 
 # view name -> (may the user see it, render(user) returning its oob partials)
 VIEWS: dict[str, tuple[Callable[[User], bool], Callable[[User], str]]] = {}
+# view name -> announce(user, events): the sentences a screen reader hears for
+# a burst of events (webapp/live/announce.py); the re-render itself says nothing.
+ANNOUNCERS: dict[str, Callable[[User, list[dict]], str]] = {}
 
 
-def view(name: str, allowed: Callable[[User], bool]):
+def view(
+    name: str,
+    allowed: Callable[[User], bool],
+    announce: Callable[[User, list[dict]], str] | None = None,
+):
     """Registers a view; `allowed` is the same rule as the page it belongs to."""
 
     def register(render: Callable[[User], str]):
         VIEWS[name] = (allowed, render)
+        if announce is not None:
+            ANNOUNCERS[name] = announce
         return render
 
     return register
@@ -72,12 +81,19 @@ def user_socket(ws, view_name: str):
             app,
             (user_id, locale, staff_login),
             render,
+            ANNOUNCERS.get(view_name),
         )
     finally:
         limits.release(holder)
 
 
-def serve_view(ws, app, viewer: tuple, render: Callable[[User], str]) -> None:
+def serve_view(
+    ws,
+    app,
+    viewer: tuple,
+    render: Callable[[User], str],
+    announce: Callable[[User, list[dict]], str] | None = None,
+) -> None:
     """`viewer`: the user's id, locale and (id, login token hash)."""
     user_id, locale, staff_login = viewer
     live = app.extensions["live"]
@@ -94,10 +110,14 @@ def serve_view(ws, app, viewer: tuple, render: Callable[[User], str]) -> None:
             closed.set()
             subscription.put_own({"kind": "closed"})
 
-    def send_view() -> None:
+    def send_view(burst: list[dict] = ()) -> None:
         try:
             with force_locale(locale):
-                ws.send(render(db.session.get(User, user_id)))
+                user = db.session.get(User, user_id)
+                html = render(user)
+                if announce is not None and burst:
+                    html += announce(user, burst)
+                ws.send(html)
         finally:
             db.session.remove()
 
@@ -118,7 +138,7 @@ def serve_view(ws, app, viewer: tuple, render: Callable[[User], str]) -> None:
                 ws.close(reason=TRY_AGAIN_LATER, message="fell behind")
                 return
             if not closed.is_set():
-                send_view()
+                send_view(burst)
     except ConnectionClosed:
         pass
     except Exception:

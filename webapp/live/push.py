@@ -15,6 +15,7 @@ from flask_babel import force_locale
 
 from webapp.display import shared_render
 from webapp.extensions import db
+from webapp.live.announce import announcement, chat_sentence
 from webapp.models import Participant, SupportSession
 from webapp.services import acd, activities, files
 from webapp.services.chat import ChatLine, history_for, recent_messages
@@ -150,20 +151,28 @@ class ChatLineCache:
         self._entries: OrderedDict[tuple[int, str], str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def render(self, line: dict, locale: str) -> str:
+    def render(self, line: dict, locale: str, spoken: bool = True) -> str:
+        """The line for the log, and unless `spoken` is False (its author's
+        own page) the sentence a screen reader hears for it."""
         key = (line["id"], locale)
         with self._lock:
-            if key in self._entries:
+            entry = self._entries.get(key)
+            if entry is not None:
                 self._entries.move_to_end(key)
-                return self._entries[key]
-        with force_locale(locale), shared_render():
-            html = render_template("session/_chat_append.html", message=ChatLine.from_dict(line))
-        with self._lock:
-            self._entries[key] = html
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        return html
+        if entry is None:
+            message = ChatLine.from_dict(line)
+            with force_locale(locale), shared_render():
+                entry = (
+                    render_template("session/_chat_append.html", message=message),
+                    announcement(chat_sentence(message.author_name, message.text)),
+                )
+            with self._lock:
+                self._entries[key] = entry
+                while len(self._entries) > self._size:
+                    self._entries.popitem(last=False)
+        html, sentence = entry
+        return html + sentence if spoken else html
 
 
-def render_chat_line(line: dict, locale: str) -> str:
-    return current_app.extensions["live"].chat_lines.render(line, locale)
+def render_chat_line(line: dict, locale: str, spoken: bool = True) -> str:
+    return current_app.extensions["live"].chat_lines.render(line, locale, spoken)

@@ -45,6 +45,9 @@ def record(
         .returning(SessionEvent.id)
     ).scalar_one()
     message = {"kind": kind, "event_id": event_id, **data, **(live or {})}
+    if participant is not None:
+        # Who did it: a socket tells its page (#announcer) without reading it back.
+        message |= {"participant_id": participant.id, "participant_name": participant.name}
     pending = db.session.info.setdefault(_PENDING, [])
     pending.append((support_session.id, message))
     if support_session.window_user_id is not None and kind != "chat":

@@ -17,19 +17,22 @@ function ensureFrames() {
   tabs().forEach((tab) => {
     const id = Number(tab.dataset.sessionId);
     if (document.getElementById(`panel-s${id}`)) return;
+    // An iframe may not be a tabpanel itself (ARIA in HTML): it sits in one.
+    const panel = document.createElement("div");
+    panel.id = `panel-s${id}`;
+    panel.className = "multi-panel";
+    panel.setAttribute("role", "tabpanel");
+    panel.setAttribute("aria-labelledby", tab.id);
+    panel.hidden = true;
     const frame = document.createElement("iframe");
-    frame.id = `panel-s${id}`;
     frame.className = "multi-frame";
-    frame.setAttribute("role", "tabpanel");
-    frame.setAttribute("aria-labelledby", tab.id);
-    frame.title = tab.querySelector(".tab-name").textContent;
     frame.allow = "camera; microphone; display-capture; autoplay";
     frame.src = tab.dataset.src + (id === inviteFor ? "&invite=1" : "");
-    frame.hidden = true;
-    panels.append(frame);
+    panel.append(frame);
+    panels.append(panel);
   });
-  Array.from(panels.querySelectorAll("iframe")).forEach((frame) => {
-    if (!document.getElementById(frame.getAttribute("aria-labelledby"))) frame.remove();
+  Array.from(panels.querySelectorAll(".multi-panel")).forEach((panel) => {
+    if (!document.getElementById(panel.getAttribute("aria-labelledby"))) panel.remove();
   });
 }
 
@@ -42,8 +45,11 @@ function show() {
     const on = Number(tab.dataset.sessionId) === selected;
     tab.setAttribute("aria-selected", String(on));
     tab.tabIndex = on ? 0 : -1;
-    const frame = document.getElementById(`panel-s${tab.dataset.sessionId}`);
-    if (frame) frame.hidden = !on;
+    const panel = document.getElementById(`panel-s${tab.dataset.sessionId}`);
+    if (!panel) return;
+    panel.hidden = !on;
+    // The frame's name follows its tab's: "Waiting for a customer", then the customer.
+    panel.firstElementChild.title = tab.querySelector(".tab-name").textContent;
   });
 }
 

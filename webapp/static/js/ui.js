@@ -209,8 +209,19 @@ function retireNotices(root) {
   withRoot(root, "#flash .alert:not(.alert-error)").forEach((alert) => setTimeout(() => alert.remove(), NOTICE_SHOWN_MS));
 }
 
+// The live regions get one sentence per event appended (webapp/live/announce.py);
+// sentences long spoken go, so a page open for hours does not keep them all.
+// A removal is not announced.
+const SENTENCES_KEPT = 5;
+function pruneAnnouncements() {
+  document.querySelectorAll("#announcer, #invite-announcer").forEach((region) => {
+    while (region.childElementCount > SENTENCES_KEPT) region.firstElementChild.remove();
+  });
+}
+
 function init(root) {
   markMe();
+  pruneAnnouncements();
   retireNotices(root);
   syncRecipients();
   localTimes(root);
@@ -224,6 +235,7 @@ document.addEventListener("htmx:load", (event) => init(event.detail.elt));
 // Out-of-band swaps from the socket do not all raise htmx:load.
 document.addEventListener("htmx:wsAfterMessage", () => {
   markMe();
+  pruneAnnouncements();
   syncRecipients();
   openDialogs(document);
   localTimes(document.getElementById("chat-log") || document);
