@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import me, rep_with_a_customer, wait_decoded
+from tests.e2e.steps import me, rep_with_a_customer, shown, wait_decoded
 from tests.e2e.test_media import press
 
 # Loads a recording the way a player would, from the page's own origin, and
@@ -75,7 +75,7 @@ def test_a_recording_whose_tab_closes_without_stopping_is_kept_and_plays(live_se
     context = rep.context
     rep.close()
     recorded = time.monotonic() - started
-    expect(kim.get_by_text("Sessionen har avslutats")).to_be_visible(timeout=15000)
+    expect(shown(kim).get_by_text("Sessionen har avslutats")).to_be_visible(timeout=15000)
 
     again = context.new_page()
     again.goto(record_page)

@@ -35,7 +35,7 @@ def post_message(author: Participant, text: str) -> "ChatLine":
         .values(support_session_id=author.support_session_id, participant_id=author.id, text=text)
         .returning(ChatMessage.id, ChatMessage.created_at)
     ).one()
-    line = ChatLine(message_id, author.name, text, created_at)
+    line = ChatLine(message_id, author.name, text, created_at, author.id)
     events.record(
         author.support_session, "chat", author, live={"line": line.as_dict()}, message_id=message_id
     )
@@ -51,6 +51,8 @@ class ChatLine:
     author_name: str
     text: str
     created_at: datetime
+    # Lets a page tell its own lines from the others' (unread counts, #17).
+    participant_id: int | None = None
 
     def as_dict(self) -> dict:
         return {**asdict(self), "created_at": self.created_at.isoformat()}

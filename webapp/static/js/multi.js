@@ -2,6 +2,7 @@
 // every session's page holds its socket (and the rep's presence) while
 // hidden. The tab strip is pushed over the rep's socket; the choice of tab
 // lives here. Choosing a tab helps that session's customer (R3.4).
+import { countInTitle } from "./alerts.js";
 import { post } from "./http.js";
 
 const strip = () => document.getElementById("multi-tabs");
@@ -53,14 +54,62 @@ function show() {
   });
 }
 
+// Chat lines the rep has not seen, per session: a frame tells of its new
+// lines (alerts.js); a tab that is not showing, or a window in the
+// background, marks them on the tab and in the title until it is looked at.
+const unread = new Map();
+
+function markUnread() {
+  tabs().forEach((tab) => {
+    const count = unread.get(Number(tab.dataset.sessionId)) || 0;
+    let badge = tab.querySelector(".unread");
+    if (!count) return badge?.remove();
+    if (!badge) {
+      badge = document.createElement("span");
+      badge.className = "unread";
+      tab.append(badge);
+    }
+    // The number for the eye, the words for a screen reader.
+    const shown = document.createElement("span");
+    shown.setAttribute("aria-hidden", "true");
+    shown.textContent = String(count);
+    const said = document.createElement("span");
+    said.className = "visually-hidden";
+    said.textContent = panels.dataset.unreadLabel.replace("{count}", count);
+    badge.replaceChildren(shown, said);
+  });
+  countInTitle(Array.from(unread.values()).reduce((sum, count) => sum + count, 0));
+}
+
+function seen(id) {
+  if (!unread.delete(id)) return;
+  markUnread();
+}
+
+window.addEventListener("message", (event) => {
+  if (event.origin !== window.location.origin || !Number.isInteger(event.data?.unread)) return;
+  const panel = Array.from(panels.querySelectorAll(".multi-panel"))
+    .find((candidate) => candidate.firstElementChild?.contentWindow === event.source);
+  if (!panel) return;
+  const id = Number(panel.id.replace("panel-s", ""));
+  if (id === selected && !document.hidden) return;
+  unread.set(id, (unread.get(id) || 0) + event.data.unread);
+  markUnread();
+});
+document.addEventListener("visibilitychange", () => {
+  if (!document.hidden) seen(selected);
+});
+
 function sync() {
   ensureFrames();
   show();
+  markUnread();
 }
 
 function choose(tab, focus) {
   selected = Number(tab.dataset.sessionId);
   show();
+  seen(selected);
   if (focus) tab.focus();
   const url = new URL(window.location.href);
   url.searchParams.set("tab", selected);
