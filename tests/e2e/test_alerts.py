@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from tests.e2e.steps import join_by_number, log_in_and_start
 from tests.e2e.test_chat import say
 from tests.e2e.test_core_flow import make_rut
+from tests.e2e.test_several_customers import open_window_tab
 from tests.e2e.test_webacd import log_in
 from webapp.extensions import db
 from webapp.services import queues
@@ -142,4 +143,38 @@ def test_lines_said_while_the_tab_was_hidden_count_in_its_title(live_server, new
     expect(rep.locator("#chat-log")).to_contain_text("Jag tittar")
     assert rep.title() == f"(2) {title}"
     to_background(rep, False)
+    expect(rep).to_have_title(title)
+
+
+@pytest.mark.e2e
+def test_a_line_in_a_tab_not_showing_marks_that_tab_until_it_is_chosen(live_server, new_page):
+    base = live_server.base_url
+    make_rut(live_server)
+    rep = new_page()
+    log_in_and_start(rep, base)
+    rep.goto(base + "/support/multi/")
+    expect(rep.locator(".multi-window")).to_have_attribute("data-connection", "open")
+    title = rep.title()
+    first_number, _first = open_window_tab(rep)
+    kim = new_page(width=390, height=844)
+    join_by_number(kim, base, first_number, "Kim")
+    second_number, _second = open_window_tab(rep)
+    ola = new_page(width=390, height=844)
+    join_by_number(ola, base, second_number, "Ola")
+    expect(rep.locator("#multi-tabs")).to_contain_text("Ola")
+    kim_tab = rep.get_by_role("tab", name="Kim")
+    ola_tab = rep.get_by_role("tab", name="Ola")
+    expect(ola_tab).to_have_attribute("aria-selected", "true")
+
+    say(kim, "Hallå, är någon där?")
+    expect(kim_tab.locator(".unread .visually-hidden")).to_have_text("1 oläst")
+    expect(rep).to_have_title(f"(1) {title}")
+    say(ola, "Tack, nu fungerar det.")  # in the tab that is showing: seen
+    say(kim, "Skrivaren blinkar.")
+    expect(kim_tab.locator(".unread .visually-hidden")).to_have_text("2 olästa")
+    expect(rep).to_have_title(f"(2) {title}")
+    expect(ola_tab.locator(".unread")).to_have_count(0)
+
+    kim_tab.click()
+    expect(kim_tab.locator(".unread")).to_have_count(0)
     expect(rep).to_have_title(title)

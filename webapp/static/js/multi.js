@@ -75,7 +75,7 @@ function markUnread() {
     shown.textContent = String(count);
     const said = document.createElement("span");
     said.className = "visually-hidden";
-    said.textContent = panels.dataset.unreadLabel.replace("{count}", count);
+    said.textContent = count === 1 ? panels.dataset.unreadOne : panels.dataset.unreadMany.replace("{count}", count);
     badge.replaceChildren(shown, said);
   });
   countInTitle(Array.from(unread.values()).reduce((sum, count) => sum + count, 0));
