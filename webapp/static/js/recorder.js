@@ -91,8 +91,13 @@ export class Recorder {
           elapsed_ms: chunk.elapsed,
           chunk: new File([chunk.blob], "chunk.webm", { type: "video/webm" }),
         });
-        if (answer.ok) current.queue.shift();
-        else this.fail(current, answer);
+        if (answer.ok) {
+          current.queue.shift();
+          current.sent = chunk.offset + chunk.blob.size;
+          if (current.closing) this.showSaving(current);
+        } else {
+          this.fail(current, answer);
+        }
       }
       current.pump = null;
     })();
@@ -118,11 +123,18 @@ export class Recorder {
     if (current.recorder.state === "recording") current.recorder.stop();
   }
 
+  // What is left to send after the stop: "Sparar inspelningen… 60 %".
+  showSaving(current) {
+    const done = current.queued ? Math.round((100 * (current.sent || 0)) / current.queued) : 100;
+    this.hooks.status(`${this.hooks.text.msgUploading} ${done}\u00a0%`);
+  }
+
   async close(current) {
     if (this.current === current) this.current = null;
+    current.closing = true;
     this.sending.add(current);
     this.hooks.changed();
-    this.hooks.status(this.hooks.text.msgUploading);
+    this.showSaving(current);
     try {
       while (current.pump) await current.pump;
       const answer = current.failed ? { ok: false } : await this.send(current, { final: "1" });
