@@ -87,3 +87,37 @@ def test_a_frame_holds_no_markup_and_reads_back_the_same():
     frame = signals.as_frame(message)
     assert not {"<", ">", "&"} & set(frame)
     assert json.loads(frame) == message
+
+
+def point(sender: int, **fields) -> dict | None:
+    data = {"to": "all", "page": "p1", "signal": {"point": fields}}
+    present = {1: "staff", 2: "customer", 3: "customer_waiting", 5: "controller"}
+    return signals.relayable(data, sender, present, True)
+
+
+def test_only_the_controller_points_at_a_shared_screen():
+    mark = {"key": "2:desktop_sharing", "x": 0.25, "y": 0.4}
+    assert point(5, **mark)["signal"] == {"point": mark}
+    stroke = {"key": "02:application_sharing", "path": [[0, 0], [0.5, 1]]}
+    assert point(5, **stroke)["signal"]["point"] == {**stroke, "key": "2:application_sharing"}
+    for someone_else in (1, 2, 3):  # an assistant, customers
+        assert point(someone_else, **mark) is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"key": "2:video", "x": 0.5, "y": 0.5},  # a camera is not pointed at
+        {"key": "x:desktop_sharing", "x": 0.5, "y": 0.5},
+        {"key": "2:desktop_sharing", "x": 1.5, "y": 0.5},
+        {"key": "2:desktop_sharing", "x": True, "y": 0.5},
+        {"key": "2:desktop_sharing", "x": "0.5", "y": 0.5},
+        {"key": "2:desktop_sharing", "x": 0.5, "y": 0.5, "html": "<b>"},
+        {"key": "2:desktop_sharing", "path": [[0.1, 0.1]]},
+        {"key": "2:desktop_sharing", "path": [[0.1, 0.1, 0.1], [0, 0]]},
+        {"key": "2:desktop_sharing", "path": [[0.1, 0.1]] * 65},
+        {"key": "2:desktop_sharing", "path": "M0 0"},
+    ],
+)
+def test_a_malformed_point_is_dropped(bad):
+    assert point(5, **bad) is None

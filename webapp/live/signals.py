@@ -12,6 +12,8 @@ EVERYONE = "all"
 _DESCRIPTION_TYPES = {"offer", "answer", "rollback", "pranswer"}
 _STREAM_KINDS = {"desktop_sharing", "application_sharing", "video", "voice"}
 _MAX_STREAMS = 16
+_POINTABLE = {"desktop_sharing", "application_sharing"}
+_MAX_POINTS = 64
 _CANDIDATE_FIELDS = ("candidate", "sdpMid", "sdpMLineIndex", "usernameFragment")
 _INVALID = object()  # None is a valid candidate: the end of candidates
 # Inside JSON strings only: the frame's text holds no markup, so even a page
@@ -37,6 +39,9 @@ def relayable(data: dict, sender_id: int, present: dict[int, str], is_open: bool
         return None
     signal = checked(data.get("signal"))
     if signal is None:
+        return None
+    # Pointing at a shared screen is the controller's (#17 item 3).
+    if "point" in signal and present.get(sender_id) != "controller":
         return None
     return {
         "kind": "signal",
@@ -72,7 +77,12 @@ def checked(signal) -> dict | None:
     [(name, value)] = signal.items()
     if name in ("hello", "welcome"):
         return {name: True} if value is True else None
-    check = {"description": _description, "candidate": _candidate, "streams": _streams}.get(name)
+    check = {
+        "description": _description,
+        "candidate": _candidate,
+        "streams": _streams,
+        "point": _point,
+    }.get(name)
     if check is None:
         return None
     value = check(value)
@@ -114,6 +124,34 @@ def _streams(streams):
         if not (0 < len(stream_id) <= 64 and isinstance(kind, str) and kind in _STREAM_KINDS):
             return _INVALID
     return dict(streams)
+
+
+def _point(point):
+    """A mark {key, x, y} or a stroke {key, path: [[x, y], …]} on a shared
+    screen, in fractions of the picture."""
+    if not isinstance(point, dict) or not isinstance(point.get("key"), str):
+        return _INVALID
+    owner, _, kind = point["key"].partition(":")
+    if not (owner.isdecimal() and len(owner) <= 12 and kind in _POINTABLE):
+        return _INVALID
+    key = f"{int(owner)}:{kind}"
+    if set(point) == {"key", "x", "y"} and _fraction(point["x"]) and _fraction(point["y"]):
+        return {"key": key, "x": point["x"], "y": point["y"]}
+    path = point.get("path")
+    if (
+        set(point) == {"key", "path"}
+        and isinstance(path, list)
+        and 1 < len(path) <= _MAX_POINTS
+        and all(
+            isinstance(at, list) and len(at) == 2 and all(_fraction(v) for v in at) for at in path
+        )
+    ):
+        return {"key": key, "path": path}
+    return _INVALID
+
+
+def _fraction(value) -> bool:
+    return type(value) in (int, float) and 0 <= value <= 1
 
 
 def _optional_str(value) -> bool:

@@ -7,6 +7,7 @@
 // server ended (a transfer of control, R5.4) stops here too.
 import { Peer } from "./peer.js";
 import { Stage } from "./stage.js";
+import { Pointer } from "./pointer.js";
 import { Recorder } from "./recorder.js";
 import { post } from "./http.js";
 import { noteStarted, rememberStarted, startedHere } from "./started.js";
@@ -57,6 +58,10 @@ class Media {
       activitiesUrl: section.dataset.activitiesUrl,
       recordingsUrl: section.dataset.recordingsUrl,
     });
+    this.pointer = new Pointer({
+      mayPoint: () => document.querySelector("#media-controls[data-may-point]") !== null,
+      send: (point) => this.signal("all", null, { point }),
+    });
   }
 
   // --- the socket -------------------------------------------------------
@@ -93,6 +98,10 @@ class Media {
     }
     if (signal.streams) {
       this.stage.learn(key, signal.streams);
+      return;
+    }
+    if (signal.point) {
+      this.pointer.show(signal.point);
       return;
     }
     await this.peer(from, page).receive(signal);
