@@ -5,6 +5,7 @@ share, the sharer's own preview included, whatever the size of its tile."""
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e.fixtures import ARTIFACTS
 from tests.e2e.steps import me, rep_with_a_customer, wait_decoded
 from tests.e2e.test_media import press
 
@@ -44,8 +45,10 @@ def test_a_click_on_the_shared_screen_marks_the_same_spot_for_the_customer(live_
 
     x, y = rep.evaluate(VIDEO_POINT, [key, 0.25, 0.4])
     rep.locator(f'#media-stage figure[data-key="{key}"] video').click(position={"x": x, "y": y})
-    for page in (rep, kim):  # the rep's wide tile and Kim's narrow preview
+    for name, page in (("rep", rep), ("customer", kim)):  # a wide tile and a narrow preview
         expect(page.locator(f'figure[data-key="{key}"] .pointer-mark')).to_have_count(1)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.locator("#media").screenshot(path=ARTIFACTS / f"pointing-{name}.png")
         at = page.evaluate(MARK_AT, key)
         assert abs(at[0] - 0.25) < 0.02 and abs(at[1] - 0.4) < 0.02, at
     # It fades on its own.
