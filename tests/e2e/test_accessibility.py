@@ -300,4 +300,12 @@ def test_agent_window_and_admin_pages(live_server, open_page, audit, locale):
     audit.check(ada, "admin settings")
     ada.goto(base + "/admin/queues/")
     audit.check(ada, "admin queues")
+    # Snabbsvar (#17): the page, with a refused reply, and the chat's list open.
+    ada.goto(base + "/support/replies/")
+    ada.locator("#reply-name").fill("Hälsning")
+    ada.locator("form[action$='/support/replies/'] button.primary").click()
+    audit.check(ada, "canned replies, a reply refused")
+    ada.locator("#reply-text_sv").fill("Hej {kund}!")
+    ada.locator("form[action$='/support/replies/'] button.primary").click()
+    audit.check(ada, "canned replies")
     audit.assert_no_serious()

@@ -98,7 +98,7 @@ def test_the_rep_and_customer_pages_fit_a_laptop_and_a_phone(live_server, new_pa
 
 PAGES = {
     None: ["/", "/join/", "/request", "/login"],
-    "admin@example.com": ["/support/", "/admin/settings", "/admin/queues/"],
+    "admin@example.com": ["/support/", "/admin/settings", "/admin/queues/", "/support/replies/"],
     "agnes@example.com": ["/incoming", "/support/", "/support/multi/"],
 }
 

@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
         main,
         multi,
         ops,
+        replies,
         support,
     )
 
@@ -32,6 +33,7 @@ def register_blueprints(app: Flask) -> None:
         live_user,
         multi,
         ops,
+        replies,
     ):
         app.register_blueprint(module.bp)
     for module in (acd, admin_queues):  # WebACD (R6)

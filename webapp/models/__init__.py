@@ -12,6 +12,7 @@ from webapp.models.activity import (
 from webapp.models.chat import ChatMessage
 from webapp.models.mail import MailState, OutboxMessage
 from webapp.models.reasons import EndReason
+from webapp.models.reply import CannedReply
 from webapp.models.site import Deployment, SiteSettings
 from webapp.models.support_session import (
     Invitation,
@@ -29,6 +30,7 @@ __all__ = [
     "SHARING_KINDS",
     "Activity",
     "ActivityKind",
+    "CannedReply",
     "ChatMessage",
     "Deployment",
     "EndReason",

@@ -106,6 +106,8 @@ class Participant(db.Model):
     # What the page reported of its browser; R5.5 keeps a voice call going
     # only for a new controller whose browser has a microphone.
     has_microphone: so.Mapped[bool] = so.mapped_column(default=False)
+    # The language a customer joined in: a canned reply is put in it (#17).
+    locale: so.Mapped[str | None] = so.mapped_column(sa.String(8))
 
     support_session: so.Mapped[SupportSession] = so.relationship(
         back_populates="participants", foreign_keys=[support_session_id]

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -131,6 +132,9 @@ def seat_customer(
         name=name,
         email=email,
         secret_hash=digest(secret),
+        # The language of the page the customer joined from (R8): the rep's
+        # canned replies go out in it.
+        locale=str(get_locale()),
     )
     db.session.add(customer)
     db.session.flush()
