@@ -9,6 +9,7 @@ from webapp.models.activity import (
     FilePurpose,
     SessionFile,
 )
+from webapp.models.audit import AuditTombstone
 from webapp.models.chat import ChatMessage
 from webapp.models.mail import MailState, OutboxMessage
 from webapp.models.site import Deployment, SiteSettings
@@ -28,6 +29,7 @@ __all__ = [
     "SHARING_KINDS",
     "Activity",
     "ActivityKind",
+    "AuditTombstone",
     "ChatMessage",
     "Deployment",
     "FilePurpose",
