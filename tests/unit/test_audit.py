@@ -292,3 +292,29 @@ def test_events_written_at_once_from_many_threads_all_chain(app):
     assert len(chain) == before + len(seat_ids) * per_thread
     assert [event.seq for event in chain] == list(range(1, len(chain) + 1))
     assert audit.verify_session(support_session).verified
+
+
+def test_verify_while_events_are_written_sees_no_break(app):
+    """Verify reads the heads, then the events: an event committed in between
+    must not look like a break (one snapshot on PostgreSQL)."""
+    support_session, rep_seat = make_support_session()
+    chat.post_message(rep_seat, "Välkommen")
+    writing, rep_seat_id = threading.Event(), rep_seat.id
+
+    def write():
+        with app.app_context():
+            try:
+                while not writing.is_set():
+                    chat.post_message(db.session.get(Participant, rep_seat_id), "Rad")
+            finally:
+                db.session.remove()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        verdicts = [audit.verify_session(support_session) for _ in range(100)]
+    finally:
+        writing.set()
+        writer.join(30)
+    assert [verdict.broken for verdict in verdicts if not verdict.verified] == []
+    assert verdicts[-1].events > verdicts[0].events  # the writer did write meanwhile

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -70,7 +71,7 @@ def _head_fields(support_session_id: int, number: str, seq: int, head: str | Non
             "head": head or GENESIS}  # fmt: skip
 
 
-def _tombstone_fields(tombstone: AuditTombstone) -> dict:
+def _tombstone_fields(tombstone: AuditTombstone | sa.Row) -> dict:
     return {
         "type": "tombstone",
         "session": tombstone.support_session_id,
@@ -288,9 +289,8 @@ _EVENT_COLUMNS = (
 def verify_session(support_session: SupportSession) -> Verdict:
     """Verified, or the first broken link, for one session as the database
     holds it now (the history page calls this)."""
-    return next(
-        _verify(sa.select(*_SESSION_COLUMNS).where(SupportSession.id == support_session.id))
-    )
+    [verdict] = _verify(sa.select(*_SESSION_COLUMNS).where(SupportSession.id == support_session.id))
+    return verdict
 
 
 def verify_all() -> Iterator[Verdict]:
@@ -298,13 +298,11 @@ def verify_all() -> Iterator[Verdict]:
     sessions' events in memory at a time."""
     after = 0
     while True:
-        chunk = list(
-            _verify(
-                sa.select(*_SESSION_COLUMNS)
-                .where(SupportSession.id > after)
-                .order_by(SupportSession.id)
-                .limit(CHUNK)
-            )
+        chunk = _verify(
+            sa.select(*_SESSION_COLUMNS)
+            .where(SupportSession.id > after)
+            .order_by(SupportSession.id)
+            .limit(CHUNK)
         )
         yield from chunk
         if len(chunk) < CHUNK:
@@ -317,33 +315,59 @@ def find_by_number(number: str) -> SupportSession | None:
     return db.session.scalar(sa.select(SupportSession).where(SupportSession.number == digits))
 
 
-def _verify(sessions_query: sa.Select) -> Iterator[Verdict]:
-    heads = db.session.execute(sessions_query).all()
-    ids = [head.id for head in heads]
-    events: dict[int, list] = {support_session_id: [] for support_session_id in ids}
-    for event in db.session.execute(
-        sa.select(*_EVENT_COLUMNS)
-        .where(SessionEvent.support_session_id.in_(ids))
-        .order_by(SessionEvent.support_session_id, SessionEvent.seq, SessionEvent.id)
-    ):
-        events[event.support_session_id].append(event)
-    tombstones: dict[int, list[AuditTombstone]] = {
-        support_session_id: [] for support_session_id in ids
-    }
-    for tombstone in db.session.scalars(
-        sa.select(AuditTombstone)
-        .where(AuditTombstone.support_session_id.in_(ids))
-        .order_by(AuditTombstone.last_seq, AuditTombstone.id)
-    ):
-        tombstones[tombstone.support_session_id].append(tombstone)
+@contextmanager
+def _snapshot() -> Iterator[sa.Connection]:
+    """A connection of its own whose reads all see one moment. Heads, events
+    and tombstones are three queries; an event committed between them would
+    look like a break."""
+    if isinstance(db.engine.pool, sa.pool.StaticPool):
+        # An in-memory SQLite: one connection, so nobody writes meanwhile,
+        # and closing a second handle on it would roll back the caller's work.
+        yield db.session.connection()
+        return
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        else:
+            # pysqlite begins a transaction only before a write; without
+            # one, each SELECT reads afresh. Writers wait for the rollback.
+            connection.exec_driver_sql("BEGIN")
+        yield connection
+
+
+def _verify(sessions_query: sa.Select) -> list[Verdict]:
+    with _snapshot() as connection:
+        heads = connection.execute(sessions_query).all()
+        ids = [head.id for head in heads]
+        events: dict[int, list] = {support_session_id: [] for support_session_id in ids}
+        for event in connection.execute(
+            sa.select(*_EVENT_COLUMNS)
+            .where(SessionEvent.support_session_id.in_(ids))
+            .order_by(SessionEvent.support_session_id, SessionEvent.seq, SessionEvent.id)
+        ):
+            events[event.support_session_id].append(event)
+        tombstones: dict[int, list] = {support_session_id: [] for support_session_id in ids}
+        for tombstone in connection.execute(
+            sa.select(AuditTombstone.__table__)
+            .where(AuditTombstone.support_session_id.in_(ids))
+            .order_by(AuditTombstone.last_seq, AuditTombstone.id)
+        ):
+            tombstones[tombstone.support_session_id].append(tombstone)
     keys = _keys()
-    for head in heads:
-        broken = _first_break(head, events[head.id], tombstones[head.id], keys)
-        yield Verdict(head.id, head.number, len(events[head.id]), len(tombstones[head.id]), broken)
+    return [
+        Verdict(
+            head.id,
+            head.number,
+            len(events[head.id]),
+            len(tombstones[head.id]),
+            _first_break(head, events[head.id], tombstones[head.id], keys),
+        )
+        for head in heads
+    ]
 
 
 def _first_break(
-    head: sa.Row, events: Iterable[sa.Row], tombstones: Iterable[AuditTombstone], keys
+    head: sa.Row, events: Iterable[sa.Row], tombstones: Iterable[sa.Row], keys
 ) -> Break | None:
     last_seq, last_hash, previous = 0, GENESIS, "the start of the chain"
     for tombstone in tombstones:
