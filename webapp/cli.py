@@ -1,9 +1,12 @@
-"""`flask --app wsgi user create|deactivate …`, `… queue create …` and `… demo`."""
+"""`flask --app wsgi user create|deactivate …`, `… queue create …`, `… purge`,
+`… audit verify` and `… demo`."""
+
+import time
 
 import click
 from flask import Flask
 
-from webapp.services import customers, demo, mailer, queues, retention
+from webapp.services import audit, customers, demo, mailer, queues, retention
 from webapp.services.errors import ServiceError
 from webapp.services.users import create_user, deactivate, find_user
 
@@ -77,6 +80,44 @@ def register(app: Flask) -> None:
         for path in purged.missing_on_disk:
             click.echo(f"  already gone from disk: {path}")
 
+    @app.cli.group("audit")
+    def audit_group():
+        """The sessions' tamper-evident event log (docs/security.md)."""
+
+    @audit_group.command("verify")
+    @click.argument("number", required=False)
+    @click.option(
+        "--verbose", "-v", is_flag=True, help="A line for every session, not only broken ones."
+    )
+    def audit_verify(number: str | None, verbose: bool):
+        """Check every session's event chain and tombstones, or one session's by its NUMBER.
+
+        Exits with status 1 when a chain is broken, naming its first broken link."""
+        started = time.perf_counter()
+        if number is None:
+            verdicts = audit.verify_all()
+        else:
+            support_session = audit.find_by_number(number)
+            if support_session is None:
+                raise click.ClickException(f"No session with number {number}")
+            verdicts = [audit.verify_session(support_session)]
+        checked = events = tombstones = broken = 0
+        for verdict in verdicts:
+            checked += 1
+            events += verdict.events
+            tombstones += verdict.tombstones
+            broken += not verdict.verified
+            if verbose or number is not None or not verdict.verified:
+                click.echo(_verdict_line(verdict))
+        seconds = time.perf_counter() - started
+        outcome = f"{broken} broken" if broken else "all verified"
+        click.echo(
+            f"Checked {checked} sessions, {events} events and {tombstones} tombstones "
+            f"in {seconds:.2f} s: {outcome}."
+        )
+        if broken:
+            raise SystemExit(1)
+
     @app.cli.group("outbox")
     def outbox_group():
         """Mail the site sent or is trying to send."""
@@ -109,3 +150,15 @@ def register(app: Flask) -> None:
         click.echo("Demo logins:")
         for email, role, password in demo.seed():
             click.echo(f"  {email:<22} {role:<6} password: {password}")
+
+
+def _verdict_line(verdict: audit.Verdict) -> str:
+    number = f"{verdict.number[:3]} {verdict.number[3:6]} {verdict.number[6:]}"
+    removed = f", {verdict.tombstones} tombstones" if verdict.tombstones else ""
+    if verdict.verified:
+        return f"{number}: verified, {verdict.events} events{removed}"
+    broken = verdict.broken
+    where = (
+        f" at event {broken.event_id} (no. {broken.seq} in the session)" if broken.event_id else ""
+    )
+    return f"{number}: BROKEN{where}: {broken.problem}"

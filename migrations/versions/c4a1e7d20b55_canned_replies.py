@@ -1,7 +1,7 @@
 """canned replies, and the language a customer joined in
 
 Revision ID: c4a1e7d20b55
-Revises: 82625d27eead
+Revises: 9e6fecf3b402
 Create Date: 2026-12-03 04:55:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "c4a1e7d20b55"
-down_revision = "82625d27eead"
+down_revision = "9e6fecf3b402"
 branch_labels = None
 depends_on = None
 

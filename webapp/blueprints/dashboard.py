@@ -22,7 +22,7 @@ from webapp.extensions import db
 from webapp.live.announce import announcement
 from webapp.live.push import page_context
 from webapp.models import InvitationRole, MailState, Participant
-from webapp.services import customers, files, invitations, mailer, replies, sessions
+from webapp.services import audit, customers, files, invitations, mailer, replies, sessions
 from webapp.services.chat import recent_messages
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx, parse_id
@@ -96,6 +96,7 @@ def record(support_session_id: int):
         viewer=seat,
         participants=support_session.participants,
         chat_messages=recent_messages(support_session.id),
+        audit=audit.verify_session(support_session),
         **files.for_page(seat),
     )
 

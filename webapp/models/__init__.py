@@ -9,6 +9,7 @@ from webapp.models.activity import (
     FilePurpose,
     SessionFile,
 )
+from webapp.models.audit import AuditTombstone
 from webapp.models.chat import ChatMessage
 from webapp.models.mail import MailState, OutboxMessage
 from webapp.models.reasons import EndReason
@@ -30,6 +31,7 @@ __all__ = [
     "SHARING_KINDS",
     "Activity",
     "ActivityKind",
+    "AuditTombstone",
     "CannedReply",
     "ChatMessage",
     "Deployment",

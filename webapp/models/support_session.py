@@ -59,6 +59,13 @@ class SupportSession(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     ended_at: so.Mapped[datetime | None]
     end_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
+    # The head of the session's event chain (webapp/services/audit.py): the
+    # last event's number and hash, and an HMAC over them under a key from
+    # SECRET_KEY. Without the key nobody can move the head, so events cut off
+    # the end of the chain, or a chain rewritten from scratch, show.
+    audit_seq: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    audit_head: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    audit_seal: so.Mapped[str | None] = so.mapped_column(sa.String(64))
 
     started_by: so.Mapped[User | None] = so.relationship(foreign_keys=[started_by_id])
     participants: so.Mapped[list["Participant"]] = so.relationship(
@@ -165,9 +172,16 @@ class Invitation(db.Model):
 
 
 class SessionEvent(db.Model):
-    """What happened in a session, in order; the live layer publishes these."""
+    """What happened in a session, in order; the live layer publishes these.
+
+    Append-only: each row holds the hash of the session's previous event and
+    its own (webapp/services/audit.py), and PostgreSQL refuses UPDATE and
+    DELETE on the table (webapp/models/audit.py) except for retention."""
 
     __tablename__ = "session_events"
+    __table_args__ = (
+        sa.UniqueConstraint("support_session_id", "seq", name="uq_session_events_seq"),
+    )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     support_session_id: so.Mapped[int] = so.mapped_column(
@@ -177,3 +191,8 @@ class SessionEvent(db.Model):
     participant_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("participants.id"))
     data: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # 1, 2, 3 … within the session; unique, so two writers that both read the
+    # same head cannot both append after it.
+    seq: so.Mapped[int]
+    prev_hash: so.Mapped[str] = so.mapped_column(sa.String(64))
+    hash: so.Mapped[str] = so.mapped_column(sa.String(64))

@@ -248,12 +248,16 @@ def queue_moved(left: SupportSession) -> None:
     if left.queue_id is None or left.queued_at is None:
         return
     behind = db.session.scalars(
-        sa.select(SupportSession).where(
+        sa.select(SupportSession)
+        .where(
             SupportSession.queue_id == left.queue_id,
             SupportSession.state == SessionState.QUEUED,
             SupportSession.queued_at >= left.queued_at,
             SupportSession.id != left.id,
         )
+        # Each event locks its session's chain: always in one order, so two
+        # sessions leaving one queue at once cannot wait on each other.
+        .order_by(SupportSession.id)
     )
     for support_session in behind:
         events.record(support_session, "queue_moved")

@@ -14,7 +14,8 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
 from webapp.live.bus import user_channel
-from webapp.models import Participant, SessionEvent, SessionState, SupportSession
+from webapp.models import Participant, SessionState, SupportSession
+from webapp.services import audit
 from webapp.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
@@ -32,18 +33,10 @@ def record(
     """Adds the event to the caller's transaction and returns its id.
 
     `data` is kept with the event; `live` only rides along to the sockets,
-    so they can render without reading the database back."""
-    # INSERT … RETURNING: the id is needed now, since after commit no SQL may run.
-    event_id = db.session.execute(
-        sa.insert(SessionEvent)
-        .values(
-            support_session_id=support_session.id,
-            kind=kind,
-            participant_id=participant.id if participant else None,
-            data=data,
-        )
-        .returning(SessionEvent.id)
-    ).scalar_one()
+    so they can render without reading the database back. The event is the
+    next link of the session's chain (audit.append), which keeps the
+    session's row locked until the caller's transaction ends."""
+    event_id = audit.append(support_session, kind, participant.id if participant else None, data)
     message = {"kind": kind, "event_id": event_id, **data, **(live or {})}
     if participant is not None:
         # Who did it: a socket tells its page (#announcer) without reading it back.

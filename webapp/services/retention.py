@@ -2,7 +2,9 @@
 
 The session row, its participants and its activities stay (who helped whom,
 and when, is what history and reports are made of); its files and recordings
-on disk, its chat and its events go.
+on disk, its chat and its events go. The events go whole, under the
+session's chain lock, with a signed tombstone that `flask audit verify`
+checks in their place (webapp/services/audit.py).
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +17,7 @@ from flask import current_app
 from webapp.extensions import db
 from webapp.models import ChatMessage, SessionEvent, SessionFile, SessionState, SupportSession
 from webapp.models.base import utcnow
+from webapp.services import audit
 
 BATCH = 500
 
@@ -63,6 +66,7 @@ def _purge_sessions(ids: list[int], purged: Purged) -> None:
                   SessionFile.size)
         .where(SessionFile.support_session_id.in_(ids))
     ).all()  # fmt: skip
+    audit.prepare_purge(ids)
     for table, counter in ((ChatMessage, "chat_lines"), (SessionEvent, "events")):
         removed = db.session.execute(sa.delete(table).where(table.support_session_id.in_(ids)))
         setattr(purged, counter, getattr(purged, counter) + removed.rowcount)
