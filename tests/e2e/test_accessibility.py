@@ -194,7 +194,7 @@ def test_rep_customer_and_assistant_pages(live_server, open_page, audit, locale)
     kim.locator("#file-input").set_input_files(
         files=[{"name": "kvitto.txt", "mimeType": "text/plain", "buffer": b"kvitto"}]
     )
-    kim.locator(".file-form button").click()
+    kim.locator(".file-form button.primary").click()
     expect(rut.locator("#file-list")).to_contain_text("kvitto.txt")
     rut.locator("#media-controls [data-media=video]").click()
     wait_decoded(kim, "video", me(rut))
