@@ -19,7 +19,9 @@ def register(app: Flask) -> None:
     @user_group.command("create")
     @click.argument("email")
     @click.option("--name", required=True)
-    @click.option("--role", type=click.Choice(["rep", "agent", "admin"]), default="rep")
+    @click.option(
+        "--role", type=click.Choice(["rep", "agent", "supervisor", "admin"]), default="rep"
+    )
     @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
     def create(email: str, name: str, role: str, password: str):
         """Create a staff user (prompts for the password when left out)."""

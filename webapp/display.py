@@ -4,12 +4,12 @@ time zone and language, and the vendored icons (#15 item 2)."""
 import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, format_timedelta
 from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
 from markupsafe import Markup
@@ -79,6 +79,16 @@ def icon(name: str) -> Markup:
     return Markup(_icon_svg(name))
 
 
+def duration(span: timedelta | None) -> str:
+    """How long something ran, as a person would say it (1 h 5 min, 3 min 20 s)."""
+    if span is None:
+        return ""
+    return format_timedelta(
+        span, threshold=1, granularity="second", format="short", locale=get_locale()
+    )
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(local_time)
+    app.add_template_filter(duration)
     app.add_template_global(icon)

@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         dashboard,
         files,
+        history,
         join,
         live,
         live_user,
@@ -34,6 +35,7 @@ def register_blueprints(app: Flask) -> None:
         multi,
         ops,
         replies,
+        history,
     ):
         app.register_blueprint(module.bp)
     for module in (acd, admin_queues):  # WebACD (R6)

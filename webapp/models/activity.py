@@ -1,7 +1,7 @@
 """Support activities (R7) and the files a session keeps: a row per activity
 with a start and an end, so "every activity ended" is a checkable fact."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -45,6 +45,10 @@ class Activity(db.Model):
     @property
     def is_running(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def duration(self) -> timedelta | None:
+        return None if self.ended_at is None else self.ended_at - self.started_at
 
 
 class FilePurpose(StrEnum):

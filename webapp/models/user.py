@@ -14,6 +14,7 @@ class Role(StrEnum):
     ADMIN = "admin"
     REP = "rep"
     AGENT = "agent"  # a rep with the WebACD agent privilege
+    SUPERVISOR = "supervisor"  # a rep who may look back on every session (#16)
 
 
 class User(UserMixin, db.Model):
@@ -64,6 +65,10 @@ class User(UserMixin, db.Model):
     @property
     def is_agent(self) -> bool:
         return self.role == Role.AGENT
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == Role.SUPERVISOR
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
