@@ -136,11 +136,8 @@ def check_may_start(rep: User) -> None:
         )
 
 
-def start_window_session(rep: User) -> SupportSession:
-    """R3.4: in the Flersessionsfönster each customer gets a session of its
-    own; inviting opens a new one, shown as a tab."""
-    from webapp.services.sessions import start_session  # sessions imports this module
-
+def check_may_open_window_session(rep: User) -> None:
+    """R3.4: the privilege of several sessions, and room for one more customer."""
     if not may_multi_session(rep):
         raise ServiceError(_l("You may not run several sessions at once."), 403)
     if _at_cap(rep):
@@ -152,7 +149,6 @@ def start_window_session(rep: User) -> SupportSession:
             ),
             409,
         )
-    return start_session(rep, window=True)[0]
 
 
 def window_sessions(rep: User) -> list[SupportSession]:
