@@ -360,14 +360,9 @@ def lock_queued(support_session_id: int) -> bool:
 
 
 def claim_room(agent: User) -> bool:
-    """Serialises capacity checks for one agent (User.seat_lock), then counts
+    """Serialises capacity checks for one agent (customers.lock_seats), then counts
     again: another transaction may have filled the agent meanwhile."""
-    db.session.execute(
-        sa.update(User)
-        .where(User.id == agent.id)
-        .values(seat_lock=User.seat_lock + 1)
-        .execution_options(synchronize_session=False)
-    )
+    customers.lock_seats(agent)
     db.session.refresh(agent)
     return loads([agent])[0].has_room
 

@@ -34,22 +34,9 @@ def start_session(rep: User, window: bool = False) -> tuple[SupportSession, Part
     """R1.1: the rep becomes the session's first participant and its controller;
     with `window` the session is a tab of the rep's Flersessionsfönster (R3.4)."""
     customers.check_may_start(rep)
-    for _attempt in range(5):
-        support_session = SupportSession(
-            number=new_session_number(),
-            started_by=rep,
-            window_user_id=rep.id if window else None,
-        )
-        db.session.add(support_session)
-        try:
-            db.session.flush()
-        except IntegrityError:  # the number is taken; draw again
-            db.session.rollback()
-            continue
-        break
-    else:  # pragma: no cover - five collisions in 9e8 numbers
-        raise ServiceError(_l("Could not start a session. Please try again."), 409)
-
+    support_session = add_numbered_session(
+        started_by=rep, window_user_id=rep.id if window else None
+    )
     rep_participant = Participant(
         support_session=support_session,
         role=ParticipantRole.REP,
@@ -62,6 +49,23 @@ def start_session(rep: User, window: bool = False) -> tuple[SupportSession, Part
     events.record(support_session, "started", rep_participant)
     db.session.commit()
     return support_session, rep_participant
+
+
+def add_numbered_session(**columns) -> SupportSession:
+    """The one place a session gets its number: a new row, in the caller's
+    transaction, under a random number drawn again if another session has
+    it (the unique index says so)."""
+    for _attempt in range(5):
+        support_session = SupportSession(number=new_session_number(), **columns)
+        db.session.add(support_session)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the number is taken; draw again
+            db.session.rollback()
+            continue
+        return support_session
+    # Five collisions in 9e8 numbers:
+    raise ServiceError(_l("Could not start a session. Please try again."), 409)  # pragma: no cover
 
 
 def start_window_session(rep: User) -> SupportSession:
