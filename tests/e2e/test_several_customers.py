@@ -7,11 +7,11 @@ from playwright.sync_api import expect
 from tests.e2e.steps import (
     join_by_number,
     log_in_and_start,
+    make_rut,
     me,
     rep_with_two_customers,
     wait_decoded,
 )
-from tests.e2e.test_core_flow import make_rut
 
 
 def helped_row(page):

@@ -4,7 +4,7 @@ the multi-session window's sessions and the caps (R1.2, R3.5)."""
 import pytest
 
 from tests.factories import make_customer, make_rep, make_support_session
-from tests.unit.test_races import run_together
+from tests.helpers import run_together
 from webapp.extensions import db
 from webapp.models import Participant, SupportSession
 from webapp.services import activities, customers, sessions

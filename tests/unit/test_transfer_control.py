@@ -3,7 +3,7 @@
 import pytest
 
 from tests.factories import make_customer, make_rep, make_support_session
-from tests.unit.test_races import run_together
+from tests.helpers import run_together
 from webapp.extensions import db
 from webapp.invitation_mail import compose
 from webapp.models import Participant, SessionEvent
