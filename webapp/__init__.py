@@ -49,6 +49,7 @@ def create_app(config: type | object = Config) -> Flask:
 
     import webapp.models  # noqa: F401 - registers the tables
     from webapp.services import (
+        acd,  # noqa: F401 - listens to what sessions announce (events.listen)
         events,  # noqa: F401 - registers the publish hook
         mailer,
     )

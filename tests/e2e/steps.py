@@ -2,6 +2,9 @@
 
 from playwright.sync_api import expect
 
+from webapp.extensions import db
+from webapp.services.users import create_user
+
 
 def log_in_and_start(page, base: str) -> str:
     """Rut logs in and starts a session without the invite dialog; returns its number."""
@@ -49,8 +52,6 @@ def me(page) -> int:
 
 def rep_with_a_customer(live_server, new_page, **kim_viewport):
     """Rut starts a session and Kim joins it by number; returns (rep, kim, number)."""
-    from tests.e2e.test_core_flow import make_rut
-
     base = live_server.base_url
     make_rut(live_server)
     rep = new_page()
@@ -66,3 +67,49 @@ def rep_with_two_customers(live_server, new_page):
     ola = new_page()
     join_by_number(ola, live_server.base_url, number, "Ola")
     return rep, kim, ola
+
+
+def make_rut(live_server) -> None:
+    with live_server.app_context():
+        create_user("rut@example.com", "Rut Rep", "rep", "password123")
+        db.session.remove()
+
+
+def log_in(page, base: str, email: str) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("E-post").fill(email)
+    page.get_by_label("Lösenord").fill("password123")
+    page.get_by_role("button", name="Logga in").click()
+
+
+def open_transfer_dialog(page):
+    page.get_by_role("tab", name="Session").click()
+    page.locator("#transfer-menu summary").click()
+    page.locator("#transfer-menu").get_by_role("button", name="Överför session").click()
+    return page.get_by_role("dialog", name="Överför session")
+
+
+def chat_of(page):
+    return page.locator("#chat-log")
+
+
+def say(page, text):
+    page.get_by_label("Meddelande").fill(text)
+    page.get_by_role("button", name="Skicka", exact=True).click()
+
+
+def press(page, name):
+    page.locator("#media-controls").get_by_role("button", name=name, exact=True).click()
+
+
+def open_window_tab(rep):
+    """Bjud in in the window's toolbar: a new session in a new tab; returns its number."""
+    tabs_before = rep.locator("#multi-tabs [role=tab]").count()
+    rep.locator(".multi-toolbar").get_by_role("button", name="Bjud in").click()
+    expect(rep.locator("#multi-tabs [role=tab]")).to_have_count(tabs_before + 1)
+    tab = rep.locator("#multi-tabs [role=tab][aria-selected=true]")
+    frame = rep.frame_locator(f"#{tab.get_attribute('aria-controls')} > iframe")
+    # The new session's invite dialog opens in its tab (R3.4: invite is in the toolbar).
+    frame.get_by_role("dialog").get_by_role("button", name="Avbryt").click()
+    expect(frame.locator("[data-connection]")).to_have_attribute("data-connection", "open")
+    return tab.locator(".tab-number").inner_text().replace(" ", ""), frame

@@ -6,11 +6,14 @@ and notifies for real; the pages are only watched, by these init scripts."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start
-from tests.e2e.test_chat import say
-from tests.e2e.test_core_flow import make_rut
-from tests.e2e.test_several_customers import open_window_tab
-from tests.e2e.test_webacd import log_in
+from tests.e2e.steps import (
+    join_by_number,
+    log_in,
+    log_in_and_start,
+    make_rut,
+    open_window_tab,
+    say,
+)
 from webapp.extensions import db
 from webapp.services import queues
 from webapp.services.users import create_user

@@ -10,9 +10,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.cluster import FailoverProxy
 from tests.e2e.fixtures import free_port
-from tests.e2e.steps import join_by_number, log_in_and_start
-from tests.e2e.test_core_flow import make_rut
-from tests.e2e.test_webacd import log_in
+from tests.e2e.steps import join_by_number, log_in, log_in_and_start, make_rut
 from webapp.extensions import db
 from webapp.services import queues
 from webapp.services.users import create_user

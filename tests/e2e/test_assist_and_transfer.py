@@ -4,8 +4,7 @@ back, and every page's controls follow at once (R4.1-R4.2, R5.1-R5.6)."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start, me, shown, wait_decoded
-from tests.e2e.test_core_flow import make_rut
+from tests.e2e.steps import join_by_number, log_in_and_start, make_rut, me, shown, wait_decoded
 from webapp.extensions import db
 from webapp.services.users import create_user
 

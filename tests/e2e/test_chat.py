@@ -4,16 +4,7 @@ long line is refused to its writer alone."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import rep_with_a_customer
-
-
-def chat_of(page):
-    return page.locator("#chat-log")
-
-
-def say(page, text):
-    page.get_by_label("Meddelande").fill(text)
-    page.get_by_role("button", name="Skicka", exact=True).click()
+from tests.e2e.steps import chat_of, rep_with_a_customer, say
 
 
 @pytest.mark.e2e

@@ -7,9 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start
+from tests.e2e.steps import join_by_number, log_in_and_start, make_rut
 from webapp.extensions import db
-from webapp.services.users import create_user
 
 WORDS = {
     "sv": {
@@ -51,12 +50,6 @@ WORDS = {
         "bad_email": "valid email address",
     },
 }
-
-
-def make_rut(live_server) -> None:
-    with live_server.app_context():
-        create_user("rut@example.com", "Rut Rep", "rep", "password123")
-        db.session.remove()
 
 
 def participants_of(page):

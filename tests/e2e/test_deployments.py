@@ -10,8 +10,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.cluster import Gunicorn
 from tests.e2e.fixtures import ARTIFACTS, GRACE, free_port
-from tests.e2e.steps import join_by_number, log_in_and_start
-from tests.e2e.test_chat import chat_of, say
+from tests.e2e.steps import chat_of, join_by_number, log_in_and_start, say
 
 REDIS_SERVER = "redis://127.0.0.1:6379"
 

@@ -14,8 +14,7 @@ from playwright.sync_api import expect
 from tests.conftest import require_in_ci
 from tests.e2e.cluster import Gunicorn
 from tests.e2e.fixtures import ARTIFACTS, GRACE, free_port
-from tests.e2e.steps import join_by_number, log_in_and_start
-from tests.e2e.test_chat import chat_of, say
+from tests.e2e.steps import chat_of, join_by_number, log_in_and_start, say
 from webapp.live.redis_presence import HEARTBEAT_TTL
 
 

@@ -11,10 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.fixtures import ARTIFACTS
-from tests.e2e.steps import join_by_number, log_in_and_start
-from tests.e2e.test_chat import chat_of, say
-from tests.e2e.test_core_flow import make_rut
-from tests.e2e.test_webacd import log_in
+from tests.e2e.steps import chat_of, join_by_number, log_in, log_in_and_start, make_rut, say
 from webapp.extensions import db
 from webapp.services import queues
 from webapp.services.users import create_user

@@ -16,8 +16,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import require_in_ci
 from tests.e2e.fixtures import Inbox, free_port
-from tests.e2e.steps import log_in_and_start
-from tests.e2e.test_core_flow import make_rut
+from tests.e2e.steps import log_in_and_start, make_rut
 from webapp.extensions import db
 from webapp.models import MailState, OutboxMessage
 

@@ -9,13 +9,14 @@ from playwright.sync_api import expect
 from tests.e2e.steps import (
     join_by_number,
     log_in_and_start,
+    make_rut,
     me,
+    press,
     rep_with_a_customer,
     rep_with_two_customers,
     shown,
     wait_decoded,
 )
-from tests.e2e.test_core_flow import make_rut
 
 FRAMES_DECODED = """async () => {
   let frames = 0;
@@ -32,10 +33,6 @@ FRAMES_DECODED = """async () => {
 
 def activities_of(page):
     return page.locator("#activities")
-
-
-def press(page, name):
-    page.locator("#media-controls").get_by_role("button", name=name, exact=True).click()
 
 
 @pytest.mark.e2e

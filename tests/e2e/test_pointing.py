@@ -6,8 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.fixtures import ARTIFACTS
-from tests.e2e.steps import me, rep_with_a_customer, wait_decoded
-from tests.e2e.test_media import press
+from tests.e2e.steps import me, press, rep_with_a_customer, wait_decoded
 
 # Where the page's mark sits, as fractions of the shared picture in its tile.
 MARK_AT = """(key) => {

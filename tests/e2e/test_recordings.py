@@ -8,8 +8,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import me, rep_with_a_customer, shown, wait_decoded
-from tests.e2e.test_media import press
+from tests.e2e.steps import me, press, rep_with_a_customer, shown, wait_decoded
 
 # Loads a recording the way a player would, from the page's own origin, and
 # tells its length, whether it seeks to 4 s and decodes a picture there.

@@ -6,8 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.fixtures import ARTIFACTS
-from tests.e2e.steps import log_in_and_start
-from tests.e2e.test_core_flow import make_rut
+from tests.e2e.steps import log_in_and_start, make_rut
 from webapp.extensions import db
 from webapp.services import replies
 from webapp.services.users import create_user

@@ -7,11 +7,12 @@ from playwright.sync_api import expect
 from tests.e2e.steps import (
     join_by_number,
     log_in_and_start,
+    make_rut,
     me,
+    open_window_tab,
     rep_with_two_customers,
     wait_decoded,
 )
-from tests.e2e.test_core_flow import make_rut
 
 
 def helped_row(page):
@@ -37,19 +38,6 @@ def test_switching_the_helped_customer_ends_the_share_everywhere(live_server, ne
         expect(page.locator("#media-stage .tile-desktop_sharing")).to_have_count(0)
     expect(kim.locator("[data-media=desktop_sharing]")).to_have_attribute("aria-pressed", "false")
     expect(kim.locator("#media-stage .tile")).to_have_count(0)
-
-
-def open_window_tab(rep):
-    """Bjud in in the window's toolbar: a new session in a new tab; returns its number."""
-    tabs_before = rep.locator("#multi-tabs [role=tab]").count()
-    rep.locator(".multi-toolbar").get_by_role("button", name="Bjud in").click()
-    expect(rep.locator("#multi-tabs [role=tab]")).to_have_count(tabs_before + 1)
-    tab = rep.locator("#multi-tabs [role=tab][aria-selected=true]")
-    frame = rep.frame_locator(f"#{tab.get_attribute('aria-controls')} > iframe")
-    # The new session's invite dialog opens in its tab (R3.4: invite is in the toolbar).
-    frame.get_by_role("dialog").get_by_role("button", name="Avbryt").click()
-    expect(frame.locator("[data-connection]")).to_have_attribute("data-connection", "open")
-    return tab.locator(".tab-number").inner_text().replace(" ", ""), frame
 
 
 @pytest.mark.e2e

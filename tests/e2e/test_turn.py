@@ -13,9 +13,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import require_in_ci
 from tests.e2e.fixtures import free_port
-from tests.e2e.steps import join_by_number, log_in_and_start, me, wait_decoded
-from tests.e2e.test_core_flow import make_rut
-from tests.e2e.test_media import press
+from tests.e2e.steps import join_by_number, log_in_and_start, make_rut, me, press, wait_decoded
 
 # The candidate pair each of the page's connections uses, and its local type.
 SELECTED_PAIRS = """async () => {

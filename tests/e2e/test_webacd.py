@@ -5,7 +5,7 @@ stayed connected through the wait, sees the new rep (R6.1-R6.6)."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number
+from tests.e2e.steps import join_by_number, log_in, open_transfer_dialog
 from webapp.extensions import db
 from webapp.services import queues
 from webapp.services.users import create_user
@@ -13,25 +13,11 @@ from webapp.services.users import create_user
 MESSAGE = "Kunden vill byta abonnemang.\nHar redan verifierats."
 
 
-def log_in(page, base: str, email: str) -> None:
-    page.goto(base + "/login")
-    page.get_by_label("E-post").fill(email)
-    page.get_by_label("Lösenord").fill("password123")
-    page.get_by_role("button", name="Logga in").click()
-
-
 def start_session(page) -> str:
     page.get_by_label("E-post", exact=True).uncheck()
     page.get_by_role("button", name="Starta", exact=True).click()
     expect(page.locator("[data-connection]")).to_have_attribute("data-connection", "open")
     return page.locator("[data-session-number]").get_attribute("data-session-number")
-
-
-def open_transfer_dialog(page):
-    page.get_by_role("tab", name="Session").click()
-    page.locator("#transfer-menu summary").click()
-    page.locator("#transfer-menu").get_by_role("button", name="Överför session").click()
-    return page.get_by_role("dialog", name="Överför session")
 
 
 @pytest.fixture

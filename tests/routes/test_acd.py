@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import make_customer, make_rep, make_support_session
-from tests.routes.test_pages import switch_language
+from tests.helpers import switch_language
 from webapp.extensions import db
 from webapp.models import Offer, Participant, SessionState, SupportSession
 from webapp.services import acd, acd_transfer, queues

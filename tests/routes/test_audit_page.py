@@ -4,8 +4,7 @@ in both languages."""
 import pytest
 
 from tests.factories import make_customer, make_support_session
-from tests.routes.test_pages import switch_language
-from tests.unit.test_audit import chain_of, tamper
+from tests.helpers import chain_of, switch_language, tamper
 from webapp.services import chat, sessions
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import IsolatedClient, make_config
 from tests.factories import make_rep, make_support_session
-from tests.routes.test_pages import join, switch_language
+from tests.helpers import join, switch_language
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import ActivityKind, SessionFile

@@ -6,6 +6,7 @@ import pytest
 
 from tests.conftest import IsolatedClient, make_config
 from tests.factories import make_customer, make_rep, make_support_session
+from tests.helpers import copy_link, join, send_invite, switch_language
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Participant
@@ -20,29 +21,6 @@ STAFF_URLS = [
     ("post", "/dashboard/{id}/invite"),
     ("post", "/dashboard/{id}/end"),
 ]
-
-
-def switch_language(client, locale):
-    return client.post("/language", data={"locale": locale, "next": "/"})
-
-
-def join(client, number, name="Kim Kund"):
-    return client.post("/join/", data={"number": number, "name": name})
-
-
-def send_invite(rep_client, support_session, **fields):
-    """Submits the invite dialog the way htmx does."""
-    return rep_client.post(
-        f"/dashboard/{support_session.id}/invite",
-        data={"role": "customer", "locale": "sv", **fields},
-        headers={"HX-Request": "true"},
-    )
-
-
-def copy_link(rep_client, support_session, role) -> str:
-    """Kopiera länk in the invite dialog; returns the link's path."""
-    page = send_invite(rep_client, support_session, role=role, copy_link="1").text
-    return re.search(r'value="http://localhost(/[^"]+/i/[^"]+)"', page).group(1)
 
 
 def test_swedish_is_the_default_and_english_sticks(client):

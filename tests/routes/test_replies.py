@@ -1,7 +1,7 @@
 """Snabbsvar through the pages (#17 item 2), in both languages."""
 
 from tests.factories import make_rep, make_support_session
-from tests.routes.test_pages import switch_language
+from tests.helpers import switch_language
 from webapp.extensions import db
 from webapp.models import CannedReply
 

@@ -281,3 +281,9 @@ def stored_badly(world: World) -> list[str]:
     found += [f"upload without a row: {path}" for path in stray_uploads(world.app)]
     db.session.rollback()
     return found
+
+
+# How many examples the request and socket drills send; test_fuzz_forms
+# checks that all drills together send at least 1000.
+QUERIES, PATH_ARGUMENTS, BODIES = 200, 100, 150  # test_fuzz_requests
+SOCKET_MESSAGES = 300  # test_fuzz_sockets

@@ -121,3 +121,18 @@ def close_code_in(stream: bytes) -> int | None:
             return int.from_bytes(stream[position : position + 2], "big")
         position += length
     return None
+
+
+def drained_until_closed(sock, seconds: float) -> bool:
+    """Reads what the server sent; whether it hung up within `seconds`."""
+    sock.settimeout(0.5)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if not sock.recv(1 << 20):
+                return True
+        except TimeoutError:
+            continue
+        except ConnectionResetError:
+            return True
+    return False

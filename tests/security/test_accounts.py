@@ -7,9 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start
-from tests.e2e.test_chat import chat_of, say
-from tests.e2e.test_core_flow import make_rut
+from tests.e2e.steps import chat_of, join_by_number, log_in_and_start, make_rut, say
 from tests.factories import make_rep
 from webapp.extensions import db
 from webapp.models import User

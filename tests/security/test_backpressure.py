@@ -6,6 +6,7 @@ import json
 import time
 
 from tests.security.sockets import (
+    drained_until_closed,
     frames_until_closed,
     open_socket,
     raw_socket,
@@ -20,21 +21,6 @@ def offers_to(sender, seat_id: int, count: int) -> None:
     for index in range(count):
         offer = {"type": "offer", "sdp": f"{index} {SDP}"}
         sender.send(json.dumps({"to": seat_id, "page": "p1", "signal": {"description": offer}}))
-
-
-def drained_until_closed(sock, seconds: float) -> bool:
-    """Reads what the server sent; whether it hung up within `seconds`."""
-    sock.settimeout(0.5)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if not sock.recv(1 << 20):
-                return True
-        except TimeoutError:
-            continue
-        except ConnectionResetError:
-            return True
-    return False
 
 
 def test_a_socket_that_never_reads_is_closed_once_a_send_blocks(serve):

@@ -4,8 +4,7 @@ Policy and runs under it without a single violation, as each kind of user."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start
-from tests.e2e.test_webacd import log_in, open_transfer_dialog
+from tests.e2e.steps import join_by_number, log_in, log_in_and_start, open_transfer_dialog
 from webapp.extensions import db
 from webapp.services import queues
 from webapp.services.users import create_user

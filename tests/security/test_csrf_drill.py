@@ -19,12 +19,9 @@ import io
 import pytest
 
 from tests.security.conftest import serving
-from tests.security.test_route_walk import EXPECTED, LAST, LOGIN, path_of, routes
+from tests.security.route_table import LAST, SENDERS, path_of, routes, sender_of
 from tests.security.world import (
-    ADMIN,
-    AGENT,
     ANONYMOUS,
-    ASSISTANT,
     CONTROLLER,
     CUSTOMER,
     REP,
@@ -42,8 +39,6 @@ from webapp.models import SupportSession, User
 
 # The refusal in both languages: a sender may have switched (main.language).
 CSRF_REFUSALS = ("Formuläret har gått ut", "This form has expired")
-SENDERS = (ANONYMOUS, CUSTOMER, CONTROLLER, ASSISTANT, AGENT, ADMIN)
-NOT_PERMITTED = {LOGIN, 403, 404, 409}
 # The page each sender reads its token from (staff: /support/).
 TOKEN_PAGES = {ANONYMOUS: "/", CUSTOMER: "/join/session/{session}"}
 
@@ -88,11 +83,6 @@ def csrf_world(tmp_path):
         world = build(app)
         world.ids["controller_user"] = world.users[CONTROLLER]
         yield world
-
-
-def sender_of(method: str, endpoint: str) -> str:
-    row = EXPECTED[(method, endpoint)]
-    return next(kind for kind in SENDERS if not row[kind] & NOT_PERMITTED)
 
 
 def form_of(world, endpoint: str) -> dict:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from tests.security.test_route_walk import LOGIN, REDIRECTS, routes
+from tests.security.route_table import LOGIN, REDIRECTS, routes
 from tests.security.world import (
     ADMIN,
     AGENT,

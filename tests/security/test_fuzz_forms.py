@@ -14,7 +14,11 @@ from hypothesis import strategies as st
 
 from tests.security.fuzz import (
     ANY_TEXT,
+    BODIES,
     NASTY,
+    PATH_ARGUMENTS,
+    QUERIES,
+    SOCKET_MESSAGES,
     SOME_VALUES,
     VALUE,
     Fresh,
@@ -24,9 +28,7 @@ from tests.security.fuzz import (
     ids_or,
     world_session,
 )
-from tests.security.test_fuzz_requests import BODIES, PATH_ARGUMENTS, QUERIES
-from tests.security.test_fuzz_sockets import SOCKET_MESSAGES
-from tests.security.test_route_walk import path_of, routes
+from tests.security.route_table import path_of, routes
 from tests.security.world import ADMIN, ANONYMOUS, CONTROLLER, CUSTOMER, REP, World
 from webapp.models import ActivityKind
 

@@ -8,12 +8,18 @@ from urllib.parse import quote
 
 from hypothesis import strategies as st
 
-from tests.security.fuzz import ANY_TEXT, NASTY, SOME_VALUES, answered, drill
-from tests.security.test_csrf_drill import sender_of
-from tests.security.test_route_walk import LAST, path_of, routes
+from tests.security.fuzz import (
+    ANY_TEXT,
+    BODIES,
+    NASTY,
+    PATH_ARGUMENTS,
+    QUERIES,
+    SOME_VALUES,
+    answered,
+    drill,
+)
+from tests.security.route_table import LAST, path_of, routes, sender_of
 from tests.security.world import ANONYMOUS, CONTROLLER, World
-
-QUERIES, PATH_ARGUMENTS, BODIES = 200, 100, 150
 
 
 def get_routes(world: World) -> list[tuple[str, object]]:

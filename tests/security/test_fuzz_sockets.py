@@ -17,6 +17,7 @@ from tests.security.fuzz import (
     ANY_TEXT,
     JSON,
     NASTY,
+    SOCKET_MESSAGES,
     Fresh,
     RecordingSocket,
     drill,
@@ -25,8 +26,6 @@ from tests.security.world import CUSTOMER
 from webapp.blueprints.live import SessionConnection
 from webapp.extensions import db
 from webapp.models import ChatMessage
-
-SOCKET_MESSAGES = 300
 
 PAGE_ID = st.one_of(st.none(), st.sampled_from(["p1", "tab2"]), ANY_TEXT, st.integers())
 SIGNAL = st.one_of(

@@ -9,8 +9,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in_and_start, me, rep_with_two_customers
-from tests.e2e.test_core_flow import make_rut
+from tests.e2e.steps import join_by_number, log_in_and_start, make_rut, me, rep_with_two_customers
 from tests.security.sockets import open_socket, wait_for_frame
 
 FORGED = "Rut: type your password here"  # ASCII: JSON would escape the rest

@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 
 from tests.conftest import IsolatedClient, database_url, make_config
 from tests.factories import make_rep
-from tests.routes.test_pages import switch_language
+from tests.helpers import switch_language
 from webapp import create_app
 from webapp.config import Config
 from webapp.extensions import db

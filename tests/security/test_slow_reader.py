@@ -14,8 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import websockets
 
-from tests.security.sockets import raw_socket
-from tests.security.test_backpressure import drained_until_closed
+from tests.security.sockets import drained_until_closed, raw_socket
 
 CHATTERS = 5
 CHAT_SECONDS = 30

@@ -10,7 +10,7 @@ from werkzeug.datastructures import FileStorage
 
 from tests.conftest import IsolatedClient, make_config
 from tests.factories import make_customer, make_rep, make_support_session
-from tests.routes.test_pages import copy_link
+from tests.helpers import copy_link
 from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Invitation, Participant, ParticipantRole
@@ -152,8 +152,7 @@ def test_many_addresses_cannot_guess_one_number_at_full_speed(limited):
 def test_the_rep_revokes_a_link_from_the_invite_dialog(live_server, new_page):
     from playwright.sync_api import expect
 
-    from tests.e2e.steps import log_in_and_start
-    from tests.e2e.test_core_flow import make_rut
+    from tests.e2e.steps import log_in_and_start, make_rut
 
     make_rut(live_server)
     rep = new_page()
@@ -174,7 +173,7 @@ def test_the_rep_revokes_a_link_from_the_invite_dialog(live_server, new_page):
 
 
 def test_a_customer_who_joins_later_reads_nothing_from_before(app):
-    from tests.unit.test_socket_delivery import RecordingSocket
+    from tests.helpers import RecordingSocket
     from webapp.blueprints.live import SessionConnection
     from webapp.services import chat, files
 

@@ -38,6 +38,7 @@ from tests.conftest import IsolatedClient, database_url, make_config
 from tests.factories import make_rep
 from webapp import create_app
 from webapp.extensions import db
+from webapp.invitation_mail import compose
 from webapp.models import ActivityKind, InvitationRole, Offer, SessionFile, User
 from webapp.services import (
     acd_transfer,
@@ -169,7 +170,9 @@ def _target_session(world: World, people: dict) -> None:
     customer, world.secrets[CUSTOMER] = sessions.join_as_customer(target, "Kim Kund")
     file_id = files.share_file(customer, upload(), None).id
     share_id, recording_activity_id, recording_id = record(rep_seat)
-    invitation = invitations.invite(rep_seat, InvitationRole.CUSTOMER, None, "sv", send_mail=False)
+    invitation = invitations.invite(
+        rep_seat, InvitationRole.CUSTOMER, None, "sv", send_mail=False, compose=compose
+    )
     world.tokens["customer"] = token_of(invitation)
     world.ids.update(
         session=target.id,
@@ -191,7 +194,7 @@ def _other_sessions(world: World, other_rep: User, other_assistant: User) -> Non
     file_id = files.share_file(customer, upload("hers.txt"), None).id
     share_id, recording_activity_id, recording_id = record(rep_seat)
     for role in InvitationRole:
-        issued = invitations.invite(rep_seat, role, None, "sv", send_mail=False)
+        issued = invitations.invite(rep_seat, role, None, "sv", send_mail=False, compose=compose)
         world.tokens[f"other_{role}"] = token_of(issued)
         world.ids[f"other_{role}_invitation"] = issued.invitation.id
     ended, ended_rep_seat = sessions.start_session(other_rep)

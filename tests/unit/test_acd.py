@@ -3,8 +3,16 @@
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_customer, make_rep, make_support_session
-from tests.unit.test_races import run_together
+from tests.factories import (
+    agent_session,
+    event_kinds,
+    make_agent,
+    make_customer,
+    make_rep,
+    make_support_session,
+    offers_of,
+)
+from tests.helpers import run_together
 from webapp.extensions import db
 from webapp.models import (
     Activity,
@@ -12,7 +20,6 @@ from webapp.models import (
     Offer,
     OfferState,
     Participant,
-    SessionEvent,
     SessionState,
     SupportSession,
     User,
@@ -20,36 +27,6 @@ from webapp.models import (
 from webapp.models.base import utcnow
 from webapp.services import acd, acd_transfer, activities, availability, queues, sessions
 from webapp.services.errors import ServiceError
-
-
-def make_agent(name=None, **fields) -> User:
-    agent = make_rep(name, role="agent")
-    for key, value in fields.items():
-        setattr(agent, key, value)
-    db.session.commit()
-    return agent
-
-
-def agent_session(agent=None):
-    """A session in the hands of a WebACD agent, with a customer."""
-    support_session, seat = make_support_session(agent or make_agent("Sara Sändare"))
-    make_customer(support_session, "Kim Kund")
-    return support_session, seat
-
-
-def offers_of(agent, state=OfferState.PENDING):
-    return list(
-        db.session.scalars(sa.select(Offer).where(Offer.agent_id == agent.id, Offer.state == state))
-    )
-
-
-def kinds(support_session):
-    return [
-        e.kind
-        for e in db.session.scalars(
-            sa.select(SessionEvent).where(SessionEvent.support_session_id == support_session.id)
-        )
-    ]
 
 
 def test_transfer_to_queue_hands_over_and_offers_the_longest_idle_agent(app):
@@ -71,7 +48,7 @@ def test_transfer_to_queue_hands_over_and_offers_the_longest_idle_agent(app):
     assert [o.agent_id for o in done.offers] == [never_idle.id]
     assert offers_of(never_idle)[0].message == "Kunden vill\nbyta plan"
     assert offers_of(busy) == []
-    assert "transferred_to_acd" in kinds(support_session)
+    assert "transferred_to_acd" in event_kinds(support_session)
 
 
 def test_longest_idle_goes_first_and_a_busy_agent_comes_after_an_idle_one(app):

@@ -13,48 +13,11 @@ import pytest
 import sqlalchemy as sa
 
 from tests.factories import make_customer, make_support_session
+from tests.helpers import chain_of, on_postgresql, session_with_chat, tamper
 from webapp.extensions import db
-from webapp.models import AuditTombstone, Participant, SessionEvent, SupportSession
+from webapp.models import AuditTombstone, Participant, SupportSession
 from webapp.models.base import utcnow
 from webapp.services import audit, chat, events, sessions
-
-
-def on_postgresql() -> bool:
-    return db.engine.dialect.name == "postgresql"
-
-
-def tamper(statement: str, **params) -> None:
-    """What someone with the database but not the key can do. On PostgreSQL
-    that takes the tables' owner, who may switch the triggers off."""
-    tables = ("session_events", "audit_tombstones")
-    if on_postgresql():
-        for table in tables:
-            db.session.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-    db.session.execute(sa.text(statement), params)
-    if on_postgresql():
-        for table in tables:
-            db.session.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
-    db.session.commit()
-    db.session.expire_all()
-
-
-def session_with_chat() -> SupportSession:
-    """Events 1 started, 2 joined, 3 activity_started, 4 and 5 chat."""
-    support_session, rep_seat = make_support_session()
-    customer = make_customer(support_session)
-    chat.post_message(customer, "Hej, skrivaren krånglar")
-    chat.post_message(rep_seat, "Vi tittar på den")
-    return support_session
-
-
-def chain_of(support_session) -> list[SessionEvent]:
-    return list(
-        db.session.scalars(
-            sa.select(SessionEvent)
-            .where(SessionEvent.support_session_id == support_session.id)
-            .order_by(SessionEvent.seq)
-        )
-    )
 
 
 def verify(app, *args):

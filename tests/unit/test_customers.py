@@ -4,7 +4,7 @@ the multi-session window's sessions and the caps (R1.2, R3.5)."""
 import pytest
 
 from tests.factories import make_customer, make_rep, make_support_session
-from tests.unit.test_races import run_together
+from tests.helpers import run_together
 from webapp.extensions import db
 from webapp.models import Participant, SupportSession
 from webapp.services import activities, customers, sessions
@@ -109,15 +109,15 @@ def test_window_sessions_follow_the_privilege_and_the_cap(app):
     set_site(cap=1, multi=False)
     rut = make_rep("Rut")
     with pytest.raises(ServiceError) as refused:
-        customers.start_window_session(rut)
+        sessions.start_window_session(rut)
     assert refused.value.status == 403
     rut.multi_session = True  # the rep's privilege widens the site's rule
     db.session.commit()
-    first = customers.start_window_session(rut)
+    first = sessions.start_window_session(rut)
     assert first.window_user_id == rut.id
     make_customer(first, "Kim")
     with pytest.raises(ServiceError) as refused:
-        customers.start_window_session(rut)
+        sessions.start_window_session(rut)
     assert refused.value.status == 409
     assert [s.id for s in customers.window_sessions(rut)] == [first.id]
     sessions.end_session(first.controller)

@@ -7,6 +7,7 @@ import pytest
 
 from tests.factories import make_customer, make_rep, make_support_session
 from webapp.extensions import db
+from webapp.invitation_mail import compose
 from webapp.models import InvitationRole
 from webapp.services import invitations, sessions
 from webapp.services.errors import ServiceError
@@ -20,7 +21,9 @@ def request_context(app):
 
 def test_server_invite_mails_the_link_in_the_chosen_language(app, request_context, outbox):
     support_session, rep_seat = make_support_session(make_rep("Rut"))
-    issued = invitations.invite(rep_seat, "customer", "Kund@Example.com", "en", send_mail=True)
+    issued = invitations.invite(
+        rep_seat, "customer", "Kund@Example.com", "en", send_mail=True, compose=compose
+    )
     assert issued.link.startswith("http://support.example/join/i/")
     token = issued.link.rsplit("/", 1)[1]
     assert len(token) >= 32  # 192 bits, url-safe
@@ -37,7 +40,9 @@ def test_server_invite_mails_the_link_in_the_chosen_language(app, request_contex
 
 def test_swedish_invite_is_in_swedish(app, request_context, outbox):
     _, rep_seat = make_support_session()
-    invitations.invite(rep_seat, "customer", "kund@example.com", "sv", send_mail=True)
+    invitations.invite(
+        rep_seat, "customer", "kund@example.com", "sv", send_mail=True, compose=compose
+    )
     [mail] = outbox()
     assert "supportsession" in mail.subject
 
@@ -45,7 +50,7 @@ def test_swedish_invite_is_in_swedish(app, request_context, outbox):
 def test_base_url_sets_the_link_origin(app, request_context):
     app.config["BASE_URL"] = "https://help.example.org"
     _, rep_seat = make_support_session()
-    issued = invitations.invite(rep_seat, "rep", None, "sv", send_mail=False)
+    issued = invitations.invite(rep_seat, "rep", None, "sv", send_mail=False, compose=compose)
     assert issued.link.startswith("https://help.example.org/support/i/")
 
 
@@ -53,14 +58,16 @@ def test_base_url_sets_the_link_origin(app, request_context):
 def test_invalid_email_sends_nothing(app, request_context, outbox, email):
     _, rep_seat = make_support_session()
     with pytest.raises(ServiceError) as refused:
-        invitations.invite(rep_seat, "customer", email, "sv", send_mail=True)
+        invitations.invite(rep_seat, "customer", email, "sv", send_mail=True, compose=compose)
     assert refused.value.field == "email"
     assert outbox() == []
 
 
 def test_own_program_gives_a_filled_mailto(app, request_context, outbox):
     _, rep_seat = make_support_session()
-    issued = invitations.invite(rep_seat, "customer", "kund@example.com", "en", send_mail=False)
+    issued = invitations.invite(
+        rep_seat, "customer", "kund@example.com", "en", send_mail=False, compose=compose
+    )
     assert issued.mailto.startswith("mailto:kund%40example.com?subject=")
     assert "body=" in issued.mailto and issued.link in unquote(issued.mailto)
     assert outbox() == []
@@ -70,14 +77,18 @@ def test_only_the_controller_invites(app, request_context):
     support_session, _ = make_support_session()
     customer = make_customer(support_session)
     with pytest.raises(ServiceError) as refused:
-        invitations.invite(customer, "customer", "x@example.com", "sv", send_mail=True)
+        invitations.invite(
+            customer, "customer", "x@example.com", "sv", send_mail=True, compose=compose
+        )
     assert refused.value.status == 403
 
 
 def test_tokens_are_per_role_expire_and_die_with_the_session(app, request_context):
     _, rep_seat = make_support_session()
-    customer_link = invitations.invite(rep_seat, "customer", None, "sv", send_mail=False)
-    rep_link = invitations.invite(rep_seat, "rep", None, "sv", send_mail=False)
+    customer_link = invitations.invite(
+        rep_seat, "customer", None, "sv", send_mail=False, compose=compose
+    )
+    rep_link = invitations.invite(rep_seat, "rep", None, "sv", send_mail=False, compose=compose)
     customer_token = customer_link.link.rsplit("/", 1)[1]
     rep_token = rep_link.link.rsplit("/", 1)[1]
 

@@ -6,28 +6,13 @@ import uuid
 import pytest
 
 from tests.conftest import require_in_ci
-from tests.unit.test_redis_bus import REDIS_URL
+from tests.helpers import REDIS_URL, Expiries, wait_until
 from webapp.live import redis_presence
 from webapp.live.presence import LocalPresence
 from webapp.live.redis_presence import RedisPresence
 
 GRACE = 0.6
 NAMESPACE = "test-presence"
-
-
-class Expiries:
-    def __init__(self):
-        self.calls = []
-
-    def __call__(self, deadline):
-        self.calls.append((deadline.support_session_id, deadline.participant_id))
-
-
-def wait_until(condition, seconds=3.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and not condition():
-        time.sleep(0.05)
-    return condition()
 
 
 @pytest.fixture

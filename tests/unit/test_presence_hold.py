@@ -6,8 +6,8 @@ import time
 import pytest
 
 from tests.conftest import make_config, require_in_ci
-from tests.unit.test_acd import make_agent
-from tests.unit.test_presence import Expiries, wait_until
+from tests.factories import make_agent
+from tests.helpers import Expiries, wait_until
 from webapp import create_app
 from webapp.extensions import db
 from webapp.live.presence import LocalPresence

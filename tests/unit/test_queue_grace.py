@@ -8,8 +8,7 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_customer
-from tests.unit.test_acd import agent_session, make_agent, offers_of
+from tests.factories import agent_session, make_agent, make_customer, offers_of
 from webapp.extensions import db
 from webapp.live.presence import Deadline
 from webapp.models import EndReason, Offer, OfferState, SessionState, SupportSession

@@ -3,37 +3,13 @@
 On PostgreSQL (TEST_DATABASE_URL) these are truly concurrent transactions.
 """
 
-import threading
-
 import sqlalchemy as sa
 
 from tests.factories import make_support_session
+from tests.helpers import run_together
 from webapp.extensions import db
 from webapp.models import Participant, SessionEvent, SupportSession
 from webapp.services import sessions
-from webapp.services.errors import ServiceError
-
-
-def run_together(app, *actions):
-    barrier = threading.Barrier(len(actions))
-    outcomes = [None] * len(actions)
-
-    def worker(index, action):
-        with app.app_context():
-            try:
-                barrier.wait()
-                outcomes[index] = action()
-            except ServiceError as refused:
-                outcomes[index] = refused.status
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=pair) for pair in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(20)
-    return outcomes
 
 
 def test_two_ends_at_once_record_one_end(app):

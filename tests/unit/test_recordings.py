@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import make_customer, make_rep, make_support_session
+from tests.factories import event_kinds, make_customer, make_rep, make_support_session
 from webapp.extensions import db
-from webapp.models import ActivityKind, EndReason, SessionEvent
+from webapp.models import ActivityKind, EndReason
 from webapp.services import activities, files, recordings, sessions, webm
 from webapp.services.errors import ServiceError
 from webapp.services.recordings import Chunk
@@ -40,16 +40,6 @@ def duration_ms(path: Path) -> float:
     return struct.unpack(">f", head[at + 3 : at + 7])[0]
 
 
-def kinds(support_session) -> list[str]:
-    return list(
-        db.session.scalars(
-            db.select(SessionEvent.kind)
-            .where(SessionEvent.support_session_id == support_session.id)
-            .order_by(SessionEvent.id)
-        )
-    )
-
-
 def test_chunks_are_appended_in_order_and_listed_from_the_first(app):
     support_session, rep_seat = make_support_session()
     kim = make_customer(support_session)
@@ -60,7 +50,7 @@ def test_chunks_are_appended_in_order_and_listed_from_the_first(app):
     assert files.recordings(rep_seat) == [stored]
     assert stored.original_name.startswith(f"inspelning-{support_session.number}-")
     assert files.recordings(kim) == [] and files.visible_files(kim) == []
-    assert "recording_stored" in kinds(support_session)
+    assert "recording_stored" in event_kinds(support_session)
     send(rep_seat, recording, len(CHROME_HEAD), b"second", 4000)
     send(rep_seat, recording, len(CHROME_HEAD) + 6, b"third", 7000)
     path = files.path_of(stored)
@@ -74,7 +64,7 @@ def test_chunks_are_appended_in_order_and_listed_from_the_first(app):
     assert recordings.receive(rep_seat, recording.id, None, "sv") == stored
     db.session.refresh(recording)
     assert recording.end_reason == EndReason.COMPLETED
-    assert kinds(support_session)[-1] == "recording_finished"
+    assert event_kinds(support_session)[-1] == "recording_finished"
     assert path.read_bytes()[len(CHROME_HEAD) :] == b"secondthird"
 
 

@@ -1,14 +1,12 @@
 """Events cross processes through Redis: a bus in one 'worker' hears another's."""
 
-import os
 import uuid
 
 import pytest
 
 from tests.conftest import require_in_ci
+from tests.helpers import REDIS_URL
 from webapp.live.redis_bus import RedisBus
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture

@@ -36,7 +36,7 @@ from hypothesis.stateful import (
 )
 
 from tests.factories import make_rep
-from tests.unit.test_races import run_together
+from tests.helpers import run_together
 from webapp.extensions import db
 from webapp.models import (
     Activity,

@@ -3,21 +3,11 @@
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import make_customer, make_rep, make_support_session
+from tests.factories import event_kinds, make_customer, make_rep, make_support_session
 from webapp.extensions import db
-from webapp.models import SessionEvent, SessionState
+from webapp.models import SessionState
 from webapp.services import events, sessions
 from webapp.services.errors import ServiceError
-
-
-def event_kinds(support_session):
-    return list(
-        db.session.scalars(
-            sa.select(SessionEvent.kind)
-            .where(SessionEvent.support_session_id == support_session.id)
-            .order_by(SessionEvent.id)
-        )
-    )
 
 
 def test_start_makes_the_rep_controller_with_a_nine_digit_number(app):

@@ -6,20 +6,11 @@ from datetime import datetime
 import pytest
 
 from tests.factories import make_customer, make_support_session
+from tests.helpers import RecordingSocket
 from webapp.blueprints.live import SessionConnection
 from webapp.extensions import db
 from webapp.models import SupportSession
 from webapp.services.chat import ChatLine
-
-
-class RecordingSocket:
-    connected = True
-
-    def __init__(self):
-        self.sent = []
-
-    def send(self, data):
-        self.sent.append(data)
 
 
 def chat_event(message_id, text):

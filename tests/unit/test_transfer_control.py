@@ -3,8 +3,9 @@
 import pytest
 
 from tests.factories import make_customer, make_rep, make_support_session
-from tests.unit.test_races import run_together
+from tests.helpers import run_together
 from webapp.extensions import db
+from webapp.invitation_mail import compose
 from webapp.models import Participant, SessionEvent
 from webapp.services import invitations, sessions
 from webapp.services.errors import ServiceError
@@ -35,7 +36,9 @@ def test_the_former_controller_may_leave_but_not_end_or_invite(app, escalated):
         sessions.end_session(rut)
     assert refused.value.status == 403
     with app.test_request_context(), pytest.raises(ServiceError):
-        invitations.invite(rut, "customer", "kund@example.com", "sv", send_mail=False)
+        invitations.invite(
+            rut, "customer", "kund@example.com", "sv", send_mail=False, compose=compose
+        )
     with pytest.raises(ServiceError):
         sessions.transfer_control(rut, helge)
     sessions.leave(rut)

@@ -17,6 +17,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
+from webapp import invitation_mail
 from webapp.blueprints.seats import staff_seat
 from webapp.extensions import db
 from webapp.live.announce import announcement
@@ -127,6 +128,7 @@ def invite(support_session_id: int):
             None if copy_link else (form.email.data or ""),
             form.locale.data,
             send_mail=not copy_link and not form.own_program.data,
+            compose=invitation_mail.compose,
             name=form.name.data,
         )
     except ServiceError as refused:

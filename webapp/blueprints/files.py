@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from webapp.blueprints.seats import keeper_of, viewer_of
 from webapp.extensions import db, limiter
+from webapp.live.push import files_panel_context
 from webapp.models import FilePurpose, Participant
 from webapp.services import files, recordings
 from webapp.services.errors import ServiceError
@@ -59,7 +60,7 @@ def _refused_upload(viewer: Participant | None, refused: ServiceError):
     db.session.rollback()
     if viewer is None or not is_htmx() or refused.status == 403:
         return alert(str(refused.message), refused.status)
-    context = files_context(viewer)
+    context = files_panel_context(viewer)
     return render_template("session/_files.html", file_error=refused.message, **context), (
         refused.status
     )
@@ -85,7 +86,7 @@ def upload(support_session_id: int):
         return _refused_upload(viewer, refused)
     if not is_htmx():
         return redirect(_page_of(viewer))
-    return render_template("session/_files.html", **files_context(viewer))
+    return render_template("session/_files.html", **files_panel_context(viewer))
 
 
 @bp.get("/files/<int:file_id>")
@@ -130,17 +131,6 @@ def _chunk() -> recordings.Chunk | None:
 @bp.get("/recordings/<int:file_id>")
 def download_recording(support_session_id: int, file_id: int):
     return _send(support_session_id, file_id, FilePurpose.RECORDING)
-
-
-def files_context(viewer: Participant) -> dict:
-    """What session/_files.html needs for one viewer."""
-    support_session = viewer.support_session
-    return {
-        "support_session": support_session,
-        "viewer": viewer,
-        "participants": support_session.present_participants(),
-        "files": files.visible_files(viewer),
-    }
 
 
 def _send(support_session_id: int, file_id: int, purpose: FilePurpose):

@@ -24,9 +24,9 @@ from webapp.extensions import db, sock
 from webapp.live import announce, signals
 from webapp.live.bus import OVERFLOWED, RESYNC
 from webapp.live.limits import INTERNAL_ERROR, TRY_AGAIN_LATER
-from webapp.live.push import customer_chat_log, render_chat_line
+from webapp.live.push import customer_chat_log, files_panel_context, render_chat_line
 from webapp.models import Participant
-from webapp.services import activities, chat, events, files, sessions
+from webapp.services import activities, chat, events, sessions
 from webapp.services.errors import ServiceError
 from webapp.services.secrets_ import digest
 
@@ -290,8 +290,7 @@ class SessionConnection:
         viewer = sessions.participant_with_session(self.viewer_id)
         if viewer is None or viewer.left_at is not None:
             return
-        context = {"support_session": viewer.support_session, "viewer": viewer}
-        context.update(files.for_page(viewer))
+        context = files_panel_context(viewer)
         with force_locale(self.locale):
             html = render_template("session/_files.html", oob=True, **context)
             if viewer.is_staff:

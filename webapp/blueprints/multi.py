@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from webapp.blueprints.live_user import view
 from webapp.models import ParticipantRole, SupportSession, User
-from webapp.services import customers
+from webapp.services import customers, sessions
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx
 
@@ -35,7 +35,7 @@ def window():
 @login_required
 def new_session():
     """Bjud in in the window's toolbar: a new session, its tab, its invite dialog."""
-    support_session = customers.start_window_session(current_user)
+    support_session = sessions.start_window_session(current_user)
     target = url_for("multi.window", tab=support_session.id, invite=1)
     if is_htmx():
         return "", 204, {"HX-Redirect": target}

@@ -5,9 +5,13 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
+from webapp.extensions import db
 from webapp.live.bus import LocalBus
 from webapp.live.limits import SocketLimits
 from webapp.live.presence import Deadline, LocalPresence, Presence
+from webapp.live.push import ChatLineCache, PanelCache
+from webapp.services import queue_grace
+from webapp.services.sessions import participant_gone
 
 
 class Live:
@@ -24,8 +28,6 @@ class Live:
             self._bus = LocalBus()
             self._presence = LocalPresence(self._grace, self._participant_gone, self._queue_grace)
             self._presence.sweep = self._expect_waiting_customers
-
-        from webapp.live.push import ChatLineCache, PanelCache
 
         self.panels = PanelCache()
         self.chat_lines = ChatLineCache()
@@ -82,10 +84,6 @@ class Live:
             self._presence.stop()
 
     def _participant_gone(self, deadline: Deadline) -> None:
-        from webapp.extensions import db
-        from webapp.services import queue_grace
-        from webapp.services.sessions import participant_gone
-
         participant_id, support_session_id = deadline.participant_id, deadline.support_session_id
         set_at = datetime.fromtimestamp(deadline.set_at, UTC).replace(tzinfo=None)
         with self.app.app_context():
@@ -106,9 +104,6 @@ class Live:
         restart forgets in-process deadlines, and a worker killed while it
         handled one loses it, and none may wait unseen for good (#13 item 3).
         A customer that has a deadline keeps it."""
-        from webapp.extensions import db
-        from webapp.services import queue_grace
-
         with self.app.app_context():
             try:
                 waiting = queue_grace.waiting_customers()
@@ -124,8 +119,6 @@ class Live:
         back at the reaper's next turn: a lost compare-and-set, or a database
         that failed for a moment, must not leave a customer waiting in a
         queue for good (why cf2989c reverted the first try)."""
-        from webapp.services import queue_grace
-
         settled = False
         try:
             settled = queue_grace.grace_over(

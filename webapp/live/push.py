@@ -38,12 +38,25 @@ def panel_context(support_session: SupportSession, viewer: Participant) -> dict:
     }
 
 
+def files_panel_context(viewer: Participant) -> dict:
+    """What session/_files.html, and for staff dashboard/_recordings.html,
+    need for one viewer: the page, the upload's answer and the socket's push
+    of a new file all render from this, so they cannot drift apart."""
+    support_session = viewer.support_session
+    return {
+        "support_session": support_session,
+        "viewer": viewer,
+        "participants": support_session.present_participants(),
+        **files.for_page(viewer),
+    }
+
+
 def page_context(support_session: SupportSession, viewer: Participant) -> dict:
-    """Everything a session page shows: the panels and the chat history."""
+    """Everything a session page shows: the panels, the chat history and the files."""
     return {
         **panel_context(support_session, viewer),
         "chat_messages": history_for(viewer),
-        **files.for_page(viewer),
+        **files_panel_context(viewer),
     }
 
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import (
@@ -20,7 +19,6 @@ from webapp.models import (
 from webapp.models.base import utcnow
 from webapp.services import acd, activities, events, sessions
 from webapp.services.errors import ServiceError
-from webapp.services.secrets_ import new_session_number
 from webapp.services.text import lines
 from webapp.services.validation import clean_email, clean_name
 
@@ -162,22 +160,12 @@ def request_help(queue_id: int | None, name: str, email: str, problem: str):
 
 def _new_queued_session(queue: Queue, problem: str) -> SupportSession:
     """A session no rep started: it begins waiting in the queue."""
-    for _attempt in range(5):
-        support_session = SupportSession(
-            number=new_session_number(),
-            state=SessionState.QUEUED,
-            queue_id=queue.id,
-            transfer_message=problem,
-            queued_at=utcnow(),
-        )
-        db.session.add(support_session)
-        try:
-            db.session.flush()
-        except IntegrityError:  # the number is taken; draw again
-            db.session.rollback()
-            continue
-        return support_session
-    raise ServiceError(_l("Could not start a session. Please try again."), 409)  # pragma: no cover
+    return sessions.add_numbered_session(
+        state=SessionState.QUEUED,
+        queue_id=queue.id,
+        transfer_message=problem,
+        queued_at=utcnow(),
+    )
 
 
 def open_queues() -> list[Queue]:

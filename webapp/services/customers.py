@@ -103,7 +103,7 @@ def check_room_for(rep: User, support_session: SupportSession) -> None:
     """R3.5 when a session changes hands (control, a WebACD offer): its
     customers count against the rep who takes it. The caller holds the
     rep's lock or takes it here."""
-    _lock(rep)
+    lock_seats(rep)
     customers_here = [
         p for p in support_session.present_participants() if p.role == ParticipantRole.CUSTOMER
     ]
@@ -122,7 +122,7 @@ def check_may_start(rep: User) -> None:
     """R3.5: a rep without the privilege of several sessions runs one at a time."""
     if may_multi_session(rep):
         return
-    _lock(rep)
+    lock_seats(rep)
     controller = so.aliased(Participant)
     running = db.session.scalar(
         sa.select(sa.func.count(SupportSession.id))
@@ -136,11 +136,8 @@ def check_may_start(rep: User) -> None:
         )
 
 
-def start_window_session(rep: User) -> SupportSession:
-    """R3.4: in the Flersessionsfönster each customer gets a session of its
-    own; inviting opens a new one, shown as a tab."""
-    from webapp.services.sessions import start_session  # sessions imports this module
-
+def check_may_open_window_session(rep: User) -> None:
+    """R3.4: the privilege of several sessions, and room for one more customer."""
     if not may_multi_session(rep):
         raise ServiceError(_l("You may not run several sessions at once."), 403)
     if _at_cap(rep):
@@ -152,7 +149,6 @@ def start_window_session(rep: User) -> SupportSession:
             ),
             409,
         )
-    return start_session(rep, window=True)[0]
 
 
 def window_sessions(rep: User) -> list[SupportSession]:
@@ -181,20 +177,22 @@ def close_tab(rep: User, support_session: SupportSession) -> None:
 def _at_cap(rep: User) -> bool:
     """Whether the rep already helps as many customers as it may; locks the
     rep first, and on True rolls back so the caller can refuse cleanly."""
-    _lock(rep)
+    lock_seats(rep)
     if customers_helped_by(rep) >= cap_of(rep):
         db.session.rollback()
         return True
     return False
 
 
-def _lock(rep: User) -> None:
-    """Serialises seat counting for one rep: the UPDATE takes the row lock on
-    PostgreSQL and the write lock on SQLite, so of two joins at once the
-    second counts the first."""
+def lock_seats(user: User) -> None:
+    """Serialises seat counting for one rep or agent (User.seat_lock): the
+    UPDATE takes the row lock on PostgreSQL and the write lock on SQLite, so
+    of two joins, accepts or offers at once the second counts the first.
+    The one seat lock: customer caps (R3.5) and WebACD capacity (R6.6) both
+    take it."""
     db.session.execute(
         sa.update(User)
-        .where(User.id == rep.id)
+        .where(User.id == user.id)
         .values(seat_lock=User.seat_lock + 1)
         .execution_options(synchronize_session=False)
     )

@@ -5,6 +5,7 @@ change that was rolled back, and every service gets it by calling `record`.
 """
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -21,6 +22,30 @@ from webapp.services.errors import ServiceError
 log = logging.getLogger(__name__)
 _PENDING = "supportcenter_pending_events"
 LOGGED_OUT = "logged_out"  # a staff login ended: its sockets close
+
+# What a service announces to the services that listen (see `announce`).
+SESSION_CLOSING = "session_closing"  # in the closing transaction; listeners return agent ids
+SEATS_CLOSED = "seats_closed"  # after the commit that closed seats
+_listeners: dict[str, list[Callable[..., object]]] = defaultdict(list)
+
+
+def listen(kind: str) -> Callable:
+    """Decorator: `listener` is called whenever a service announces `kind`.
+
+    Sessions announce, WebACD listens: sessions need not import acd, which
+    imports sessions, so the services form no circle."""
+
+    def register(listener: Callable[..., object]) -> Callable[..., object]:
+        _listeners[kind].append(listener)
+        return listener
+
+    return register
+
+
+def announce(kind: str, *args, **kwargs) -> list:
+    """Calls every listener of `kind` in turn, in the caller's transaction,
+    and returns what they returned. A listener's error reaches the caller."""
+    return [listener(*args, **kwargs) for listener in _listeners[kind]]
 
 
 def record(

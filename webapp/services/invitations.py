@@ -1,12 +1,12 @@
 """Invitations by email, by the rep's own mail program, or as a link (R2)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import current_app, render_template, url_for
-from flask_babel import force_locale
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
@@ -16,6 +16,21 @@ from webapp.services import events, mailer
 from webapp.services.errors import ServiceError
 from webapp.services.secrets_ import digest, new_token
 from webapp.services.validation import clean_email, clean_name
+
+
+@dataclass(frozen=True)
+class InvitationText:
+    """What an invitation says: its link, which holds the token, and its mail."""
+
+    link: str
+    subject: str
+    body: str
+
+
+# Writes an invitation's text from the new row, its token (kept nowhere else)
+# and who invites. Links and words belong to the web layer, not to services:
+# webapp/invitation_mail.py has the one the app uses.
+Compose = Callable[[Invitation, str, Participant], InvitationText]
 
 
 @dataclass(frozen=True)
@@ -40,10 +55,33 @@ def invite(
     locale: str,
     *,
     send_mail: bool,
+    compose: Compose,
     name: str | None = None,
 ) -> IssuedInvitation:
     """R2.2-R2.4, R2.7. With `send_mail` the server mails it; otherwise the
-    caller hands the text to the rep's own mail program or clipboard."""
+    caller hands the text to the rep's own mail program or clipboard. The
+    invitation and its mail in the outbox are one commit."""
+    invitation, token = _issue(actor, role, email, locale, name)
+    text = compose(invitation, token, actor)
+    events.record(
+        actor.support_session,
+        "invited",
+        actor,
+        role=str(invitation.role),
+        email=invitation.email,
+        by_server=send_mail,
+    )
+    if send_mail and invitation.email:
+        mailer.queue(invitation.email, text.subject, text.body, invitation_id=invitation.id)
+    db.session.commit()
+    return IssuedInvitation(invitation, text.link, text.subject, text.body)
+
+
+def _issue(
+    actor: Participant, role: str, email: str | None, locale: str, name: str | None
+) -> tuple[Invitation, str]:
+    """Checks who invites and what they typed, and adds the invitation row
+    (in the caller's transaction); returns it with its token."""
     support_session = actor.support_session
     if not actor.is_controller:
         raise ServiceError(_l("Only the representative in control can invite."), 403)
@@ -51,18 +89,16 @@ def invite(
         raise ServiceError(_l("This support session has ended."), 410)
     if role not in tuple(InvitationRole):
         raise ServiceError(_l("Choose Customer or Support representative."), 400, field="role")
-    role = InvitationRole(role)
     if locale not in current_app.config["LANGUAGES"]:
         locale = current_app.config["BABEL_DEFAULT_LOCALE"]
     if email is not None:
         email = clean_email(email)
     if name:
         name = clean_name(name)
-
     token = new_token()
     invitation = Invitation(
         support_session=support_session,
-        role=role,
+        role=InvitationRole(role),
         email=email,
         name=name or None,
         locale=locale,
@@ -72,34 +108,7 @@ def invite(
     )
     db.session.add(invitation)
     db.session.flush()
-    link = invitation_link(role, token)
-    with force_locale(locale):
-        template = f"mail/invite_{role}"
-        subject = render_template(f"{template}_subject.txt", support_session=support_session)
-        body = render_template(
-            f"{template}.txt", support_session=support_session, link=link, inviter=actor
-        )
-    subject = " ".join(subject.split())
-    events.record(
-        support_session,
-        "invited",
-        actor,
-        role=str(role),
-        email=email,
-        by_server=send_mail,
-    )
-    if send_mail and email:
-        mailer.queue(email, subject, body, invitation_id=invitation.id)
-    db.session.commit()
-    return IssuedInvitation(invitation, link, subject, body)
-
-
-def invitation_link(role: InvitationRole, token: str) -> str:
-    endpoint = "join.redeem" if role == InvitationRole.CUSTOMER else "support.redeem"
-    base = current_app.config.get("BASE_URL")
-    if base:
-        return base + url_for(endpoint, token=token)
-    return url_for(endpoint, token=token, _external=True)
+    return invitation, token
 
 
 USED = _l(

@@ -21,7 +21,7 @@ from webapp.models import (
     User,
 )
 from webapp.models.base import utcnow
-from webapp.services import acd, activities, customers, events, invitations
+from webapp.services import activities, customers, events, invitations
 from webapp.services.errors import ServiceError
 from webapp.services.secrets_ import digest, new_session_number, new_token
 from webapp.services.validation import clean_name
@@ -35,22 +35,9 @@ def start_session(rep: User, window: bool = False) -> tuple[SupportSession, Part
     """R1.1: the rep becomes the session's first participant and its controller;
     with `window` the session is a tab of the rep's Flersessionsfönster (R3.4)."""
     customers.check_may_start(rep)
-    for _attempt in range(5):
-        support_session = SupportSession(
-            number=new_session_number(),
-            started_by=rep,
-            window_user_id=rep.id if window else None,
-        )
-        db.session.add(support_session)
-        try:
-            db.session.flush()
-        except IntegrityError:  # the number is taken; draw again
-            db.session.rollback()
-            continue
-        break
-    else:  # pragma: no cover - five collisions in 9e8 numbers
-        raise ServiceError(_l("Could not start a session. Please try again."), 409)
-
+    support_session = add_numbered_session(
+        started_by=rep, window_user_id=rep.id if window else None
+    )
     rep_participant = Participant(
         support_session=support_session,
         role=ParticipantRole.REP,
@@ -63,6 +50,30 @@ def start_session(rep: User, window: bool = False) -> tuple[SupportSession, Part
     events.record(support_session, "started", rep_participant)
     db.session.commit()
     return support_session, rep_participant
+
+
+def add_numbered_session(**columns) -> SupportSession:
+    """The one place a session gets its number: a new row, in the caller's
+    transaction, under a random number drawn again if another session has
+    it (the unique index says so)."""
+    for _attempt in range(5):
+        support_session = SupportSession(number=new_session_number(), **columns)
+        db.session.add(support_session)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the number is taken; draw again
+            db.session.rollback()
+            continue
+        return support_session
+    # Five collisions in 9e8 numbers:
+    raise ServiceError(_l("Could not start a session. Please try again."), 409)  # pragma: no cover
+
+
+def start_window_session(rep: User) -> SupportSession:
+    """R3.4: in the Flersessionsfönster each customer gets a session of its
+    own; inviting opens a new one, shown as a tab."""
+    customers.check_may_open_window_session(rep)
+    return start_session(rep, window=True)[0]
 
 
 def find_open_by_number(number: str) -> SupportSession:
@@ -234,7 +245,7 @@ def leave(participant: Participant, reason: str = EndReason.LEFT) -> None:
     activities.end_running(support_session, EndReason.LEFT, participant=participant)
     events.record(support_session, "left", participant)
     db.session.commit()
-    acd.after_seats_closed(support_session, {participant.user_id} - {None})
+    events.announce(events.SEATS_CLOSED, support_session, {participant.user_id} - {None})
 
 
 def end_session(actor: Participant, reason: str = EndReason.ENDED_BY_REP) -> None:
@@ -299,10 +310,11 @@ def _close(support_session: SupportSession, actor: Participant | None, reason: s
     activities.end_running(support_session, EndReason.SESSION_ENDED)
     # In the same commit as the end: no agent's place is ever held by a
     # session that is over, even if what follows fails (#13 item 3).
-    offered_ids = acd.withdraw_offers(support_session)
+    offered_ids = set().union(*events.announce(events.SESSION_CLOSING, support_session))
     events.record(support_session, "ended", actor, reason=reason)
     db.session.commit()
-    acd.after_seats_closed(support_session, staff_ids, offered_ids)  # R6.6: agents freed
+    # R6.6: agents freed
+    events.announce(events.SEATS_CLOSED, support_session, staff_ids, offered_ids)
 
 
 def assist(rep: User, support_session: SupportSession) -> Participant:

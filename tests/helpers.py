@@ -1,0 +1,131 @@
+"""Test helpers shared by several test modules: running things at once,
+waiting, fakes, and requests the route tests send. Builders of rows are in
+tests/factories.py, browser steps in tests/e2e/steps.py; no test module
+imports another."""
+
+import os
+import re
+import threading
+import time
+
+import sqlalchemy as sa
+
+from tests.factories import make_customer, make_support_session
+from webapp.extensions import db
+from webapp.models import SessionEvent, SupportSession
+from webapp.services import chat
+from webapp.services.errors import ServiceError
+
+
+def run_together(app, *actions):
+    """Runs `actions` at once, each on its own connection in its own thread;
+    returns what each returned, or the status it was refused with."""
+    barrier = threading.Barrier(len(actions))
+    outcomes = [None] * len(actions)
+
+    def worker(index, action):
+        with app.app_context():
+            try:
+                barrier.wait()
+                outcomes[index] = action()
+            except ServiceError as refused:
+                outcomes[index] = refused.status
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=worker, args=pair) for pair in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    return outcomes
+
+
+class Expiries:
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, deadline):
+        self.calls.append((deadline.support_session_id, deadline.participant_id))
+
+
+def wait_until(condition, seconds=3.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not condition():
+        time.sleep(0.05)
+    return condition()
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+class RecordingSocket:
+    connected = True
+
+    def __init__(self):
+        self.sent = []
+
+    def send(self, data):
+        self.sent.append(data)
+
+
+def switch_language(client, locale):
+    return client.post("/language", data={"locale": locale, "next": "/"})
+
+
+def join(client, number, name="Kim Kund"):
+    return client.post("/join/", data={"number": number, "name": name})
+
+
+def send_invite(rep_client, support_session, **fields):
+    """Submits the invite dialog the way htmx does."""
+    return rep_client.post(
+        f"/dashboard/{support_session.id}/invite",
+        data={"role": "customer", "locale": "sv", **fields},
+        headers={"HX-Request": "true"},
+    )
+
+
+def copy_link(rep_client, support_session, role) -> str:
+    """Kopiera länk in the invite dialog; returns the link's path."""
+    page = send_invite(rep_client, support_session, role=role, copy_link="1").text
+    return re.search(r'value="http://localhost(/[^"]+/i/[^"]+)"', page).group(1)
+
+
+# The audit trail's tests (#16 item 3): a chain as stored, and edits to it.
+def on_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def tamper(statement: str, **params) -> None:
+    """What someone with the database but not the key can do. On PostgreSQL
+    that takes the tables' owner, who may switch the triggers off."""
+    tables = ("session_events", "audit_tombstones")
+    if on_postgresql():
+        for table in tables:
+            db.session.execute(sa.text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+    db.session.execute(sa.text(statement), params)
+    if on_postgresql():
+        for table in tables:
+            db.session.execute(sa.text(f"ALTER TABLE {table} ENABLE TRIGGER USER"))
+    db.session.commit()
+    db.session.expire_all()
+
+
+def session_with_chat() -> SupportSession:
+    """Events 1 started, 2 joined, 3 activity_started, 4 and 5 chat."""
+    support_session, rep_seat = make_support_session()
+    customer = make_customer(support_session)
+    chat.post_message(customer, "Hej, skrivaren krånglar")
+    chat.post_message(rep_seat, "Vi tittar på den")
+    return support_session
+
+
+def chain_of(support_session) -> list[SessionEvent]:
+    return list(
+        db.session.scalars(
+            sa.select(SessionEvent)
+            .where(SessionEvent.support_session_id == support_session.id)
+            .order_by(SessionEvent.seq)
+        )
+    )
