@@ -68,7 +68,8 @@ def receive(owner: Participant, activity_id: int, chunk: Chunk | None, locale: s
 
 
 def _own_recording(owner: Participant, activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id, with_for_update=True)
+    # Only the activity row: its seat is joined in, and PostgreSQL locks no outer join.
+    activity = db.session.get(Activity, activity_id, with_for_update={"of": Activity})
     if (
         activity is None
         or activity.support_session_id != owner.support_session_id
