@@ -56,6 +56,19 @@ def private_redis(tmp_path):
     server.stop()
 
 
+def count_socket_closes(*pages) -> None:
+    for page in pages:
+        page.evaluate(
+            "() => { window.socketCloses = 0;"
+            " document.addEventListener('htmx:wsClose', () => window.socketCloses++); }"
+        )
+
+
+def socket_closes(*pages) -> list[int]:
+    """How often each page's socket closed since `count_socket_closes`."""
+    return [page.evaluate("() => window.socketCloses") for page in pages]
+
+
 @pytest.mark.e2e
 def test_a_redis_restart_loses_no_session_and_no_chat_line(
     make_cluster_env, private_redis, new_page
@@ -70,6 +83,7 @@ def test_a_redis_restart_loses_no_session_and_no_chat_line(
         join_by_number(kim, server.url, number, "Kim")
         say(kim, "Före omstarten")
         expect(chat_of(rep)).to_contain_text("Före omstarten")
+        count_socket_closes(rep, kim)
 
         private_redis.stop()
         say(kim, "Under omstarten")  # stored; its live delivery is lost with Redis
@@ -91,6 +105,7 @@ def test_a_redis_restart_loses_no_session_and_no_chat_line(
         # Presence recovers from the workers' sockets, and nothing ends.
         rep.wait_for_timeout((GRACE + HEARTBEAT_TTL) * 1000)
         expect(kim.get_by_role("heading", name="Sessionen har avslutats")).to_have_count(0)
+        assert socket_closes(rep, kim) == [0, 0]
         sam = new_page()
         join_by_number(sam, server.url, number, "Sam")
         expect(rep.locator("#participants")).to_contain_text("Sam")

@@ -129,3 +129,39 @@ def test_signals_for_other_seats_never_enter_a_sockets_queue(connection, app):
     for to in (connection.viewer_id + 100, connection.viewer_id, "all"):
         bus.publish(connection.support_session_id, {"kind": "signal", "to": to})
     assert [message["to"] for message in subscription.drain()] == [connection.viewer_id, "all"]
+
+
+class ClosesAfterOneSend(RecordingSocket):
+    def send(self, data):
+        super().send(data)
+        self.connected = False
+
+
+def test_panels_that_meet_redis_away_are_sent_later_on_the_same_socket(
+    connection, app, monkeypatch
+):
+    """#14 item 5: a render due while Redis restarted raised out of the socket,
+    which closed with 1011; the page could not reconnect before Redis was back,
+    and a line it had just sent was never stored."""
+    import redis
+
+    from webapp.blueprints import live
+
+    presence = app.extensions["live"].presence
+    calls = []
+
+    def away_then_back(participant_ids):
+        calls.append(participant_ids)
+        if len(calls) == 1:
+            raise redis.ConnectionError("Connection refused")
+        return set(participant_ids)
+
+    monkeypatch.setattr(presence, "connected_among", away_then_back)
+    monkeypatch.setattr(live, "PANEL_RETRY_SECONDS", 0.01)
+    connection.ws = ClosesAfterOneSend()
+    subscription = app.extensions["live"].bus.subscribe(connection.support_session_id)
+    app.extensions["live"].bus.publish(connection.support_session_id, {"kind": "joined"})
+    connection._pump(subscription)
+    assert len(calls) > 1
+    [panels] = connection.ws.sent
+    assert 'id="participants"' in panels

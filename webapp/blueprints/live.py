@@ -14,11 +14,13 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
+import redis
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
+from sqlalchemy import exc as sa_exc
 
 from webapp.blueprints.seats import viewer_of
 from webapp.extensions import db, sock
@@ -38,6 +40,10 @@ POLICY_VIOLATION = 1008
 NORMAL_CLOSURE = 1000
 FINAL_CLOSE_WAIT_SECONDS = 10
 PANEL_COALESCE_SECONDS = 0.25
+# PostgreSQL or Redis away for a moment (a restart): a render that needs them
+# is tried again, and the socket stays open (#14 item 5).
+SERVICE_AWAY = (sa_exc.OperationalError, sa_exc.InterfaceError, redis.RedisError)
+PANEL_RETRY_SECONDS = 2.0
 IDLE_WAKE_SECONDS = 5.0  # only to notice a closed socket that sent no close
 # Message kinds only this socket's reader puts on its own queue.
 INCOMING = "incoming"
@@ -185,8 +191,16 @@ class SessionConnection:
                 return self._close_behind(subscription)
             if panels_due is not None and time.monotonic() >= panels_due:
                 panels_due = None
-                if not self._send_panels():
-                    return self._await_client_close()
+                try:
+                    if not self._send_panels():
+                        return self._await_client_close()
+                except SERVICE_AWAY as error:
+                    # Closed with 1011, the page could not reconnect until the
+                    # service was back, and lines it had sent were dropped.
+                    log.warning(
+                        "%s: panels not sent (%s); trying again", self.label, type(error).__name__
+                    )
+                    panels_due = time.monotonic() + PANEL_RETRY_SECONDS
 
     def _close_behind(self, subscription) -> None:
         """Events were dropped: the page reconnects (1013) and is sent its
