@@ -165,3 +165,19 @@ def test_panels_that_meet_redis_away_are_sent_later_on_the_same_socket(
     assert len(calls) > 1
     [panels] = connection.ws.sent
     assert 'id="participants"' in panels
+
+
+def test_resyncs_that_come_together_cost_one_render_with_the_chat_log(connection, app):
+    """After a Redis restart or a killed worker (#14 item 5) every socket of a
+    session re-sends its page; two such calls at once are one render."""
+    from webapp.live.bus import RESYNC
+
+    connection.ws = ClosesAfterOneSend()
+    bus = app.extensions["live"].bus
+    subscription = bus.subscribe(connection.support_session_id)
+    for _ in range(2):
+        bus.publish(connection.support_session_id, {"kind": RESYNC})
+    connection._pump(subscription)
+    [everything] = connection.ws.sent
+    assert 'id="participants"' in everything and 'id="chat-log"' in everything
+    assert not connection.chat_log_due

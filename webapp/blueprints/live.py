@@ -135,6 +135,7 @@ class SessionConnection:
         # other order, and a high-water mark would drop the later one.
         self.chat_ids_in_log: frozenset[int] = frozenset()
         self.showing_chat_error = False
+        self.chat_log_due = False  # events may have been lost: the log goes with the panels
         # (user id, login token hash) of a staff viewer: a logout closes this socket.
         self.staff_login: tuple[int, str] | None = None
 
@@ -192,8 +193,9 @@ class SessionConnection:
             if panels_due is not None and time.monotonic() >= panels_due:
                 panels_due = None
                 try:
-                    if not self._send_panels():
+                    if not self._send_panels(with_chat_log=self.chat_log_due):
                         return self._await_client_close()
+                    self.chat_log_due = False
                 except SERVICE_AWAY as error:
                     # Closed with 1011, the page could not reconnect until the
                     # service was back, and lines it had sent were dropped.
@@ -243,10 +245,9 @@ class SessionConnection:
         kind = message["kind"]
         if kind in (CLOSED, OVERFLOWED):
             return False  # the loop sees ws.connected and subscription.overflowed
-        if kind == RESYNC:  # the bus was away: events may be lost (#14)
-            if not self._send_everything():
-                self.ws.close(reason=NORMAL_CLOSURE, message="session over")
-            return False
+        if kind == RESYNC:  # the bus was away, or a worker died: events may be lost (#14)
+            self.chat_log_due = True
+            return True  # with the panels, so that two resyncs at once cost one render
         if kind == events.LOGGED_OUT:
             if is_logged_out(message, self.staff_login):
                 self.ws.close(reason=POLICY_VIOLATION, message="logged out")
