@@ -1,6 +1,7 @@
 """Real gunicorn processes on PostgreSQL and Redis, and a small TCP proxy that
 sends each new connection to the first backend that answers, as a load
-balancer with health checks would. Used by the scale-out tests (#4)."""
+balancer with health checks would. Used by the scale-out tests (#4) and the
+fault drills (#14 item 5)."""
 
 import asyncio
 import os
@@ -43,6 +44,37 @@ class Gunicorn:
         """SIGKILL, as a crashed machine: no clean close of any socket."""
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
+
+    def workers(self) -> list[int]:
+        """The worker processes' ids, as the master has them now."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(child) for child in children.read_text().split()]
+
+    def client_ports_by_worker(self) -> dict[int, set[int]]:
+        """Which worker holds which open connection, by the client's port:
+        every worker accepts on the one listening socket, so only the kernel
+        knows where a page's socket went."""
+        client_ports = {}  # socket inode -> client port
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as rows:
+                for row in list(rows)[1:]:
+                    fields = row.split()
+                    local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                    if local_port == self.port and fields[3] == "01":  # ESTABLISHED
+                        client_ports[fields[9]] = int(fields[2].rsplit(":", 1)[1], 16)
+        held = {}
+        for worker in self.workers():
+            held[worker] = set()
+            for fd in Path(f"/proc/{worker}/fd").iterdir():
+                try:
+                    target = os.readlink(fd)
+                except OSError:  # closed meanwhile
+                    continue
+                if target.startswith("socket:["):
+                    port = client_ports.get(target[len("socket:[") : -1])
+                    if port is not None:
+                        held[worker].add(port)
+        return held
 
     def stop(self) -> None:
         if self.process.poll() is None:
