@@ -7,6 +7,10 @@ PostgreSQL and a private redis-server.
 - A worker is killed (SIGKILL) while 50 sockets chat: its sockets reconnect
   to the other worker within 10 s, and every line a writer saw stored is on
   every page afterwards.
+- PostgreSQL (a private server) restarts: a page asked for meanwhile is the
+  503 page in the visitor's language, a chat line is refused to its writer,
+  and the same gunicorn serves the same pages again with everything that was
+  committed before.
 """
 
 import asyncio
@@ -26,8 +30,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import require_in_ci
-from tests.e2e.cluster import Gunicorn
-from tests.e2e.fixtures import ARTIFACTS, GRACE, free_port
+from tests.e2e.cluster import Gunicorn, PrivatePostgres, postgres_bin
+from tests.e2e.fixtures import ARTIFACTS, GRACE, deployment_env, free_port, prepare_deployment
 from tests.e2e.page_sockets import PageSocket, join_by_form
 from tests.e2e.steps import join_by_number, log_in_and_start
 from tests.e2e.test_chat import chat_of, say
@@ -278,5 +282,86 @@ def test_a_worker_killed_mid_chat_loses_no_stored_line(make_cluster_env, private
         assert not missing, missing
         assert state == "active"
         expect(rep.locator("[data-connection]")).to_have_attribute("data-connection", "open")
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def private_postgres():
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        require_in_ci("the PostgreSQL server binaries are not installed (/usr/lib/postgresql)")
+    server = PrivatePostgres(bin_dir, free_port())
+    yield server
+    server.remove()
+
+
+UNAVAILABLE = "Tjänsten är inte tillgänglig just nu. Försök igen om en stund."
+UNAVAILABLE_EN = "The service is unavailable for a moment. Please try again."
+NOT_SENT = "Meddelandet kunde inte skickas. Försök igen."
+
+
+@pytest.mark.e2e
+def test_a_postgresql_restart_answers_503_and_loses_nothing_committed(
+    private_postgres, private_redis, new_page
+):
+    env = deployment_env(private_postgres.url, private_redis.url, WORKERS="2")
+    prepare_deployment(env)
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = Gunicorn(free_port(), env, ARTIFACTS / "gunicorn-postgres-restart.log")
+    try:
+        rep = new_page()
+        number = log_in_and_start(rep, server.url)
+        dashboard = rep.url
+        kim = new_page()
+        join_by_number(kim, server.url, number, "Kim")
+        say(kim, "Före avbrottet")
+        expect(chat_of(rep)).to_contain_text("Före avbrottet")
+        sam = new_page()  # about to join, in English
+        sam.goto(server.url + "/join/")
+        sam.get_by_role("button", name="English").click()
+        workers = server.workers()
+        count_socket_closes(rep, kim)
+
+        private_postgres.stop("fast")
+        # A page asked for meanwhile: the 503 page in the visitor's language.
+        second_tab = rep.context.new_page()
+        answer = second_tab.goto(dashboard)
+        assert answer.status == 503 and int(answer.headers["retry-after"]) > 0
+        expect(second_tab.get_by_role("heading", name=UNAVAILABLE)).to_be_visible()
+        assert "Traceback" not in second_tab.content()
+        sam.get_by_label("Session number").fill(number)
+        sam.get_by_label("Name").fill("Sam")
+        sam.get_by_role("button", name="Join", exact=True).click()
+        expect(sam.get_by_text(UNAVAILABLE_EN)).to_be_visible()
+        # A chat line is refused to its writer, not swallowed.
+        say(kim, "Under avbrottet")
+        expect(kim.locator("#chat-error")).to_have_text(
+            "Meddelandet kunde inte skickas. Försök igen."
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(server.url + "/readyz", timeout=10)
+        assert refused.value.code == 503 and b"database" in refused.value.read()
+
+        private_postgres.start()
+        # The same gunicorn serves the same pages again: the pool reconnects.
+        answer = second_tab.goto(dashboard)
+        assert answer.status == 200
+        expect(chat_of(second_tab)).to_contain_text("Före avbrottet")
+        expect(second_tab.locator("#participants")).to_contain_text("Kim")
+        sam.get_by_role("link", name="Join a support session").click()  # the 503 page's way on
+        sam.get_by_label("Session number").fill(number)
+        sam.get_by_label("Name").fill("Sam")
+        sam.get_by_role("button", name="Join", exact=True).click()
+        expect(sam.locator("#participants")).to_contain_text("Sam")
+        expect(rep.locator("#participants")).to_contain_text("Sam")
+        say(kim, "Efter avbrottet")
+        expect(chat_of(rep)).to_contain_text("Efter avbrottet")
+        expect(kim.locator("#chat-error")).to_be_empty()
+        assert server.workers() == workers  # nothing restarted, not even a worker
+        assert socket_closes(rep, kim) == [0, 0]  # the pages kept their sockets
+        with psycopg.connect(private_postgres.url.replace("+psycopg", "")) as connection:
+            lines = connection.execute("SELECT text FROM chat_messages ORDER BY id").fetchall()
+        assert [text for (text,) in lines] == ["Före avbrottet", "Efter avbrottet"]
     finally:
         server.stop()
