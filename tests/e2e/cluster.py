@@ -1,12 +1,16 @@
-"""Real gunicorn processes on PostgreSQL and Redis, and a small TCP proxy that
-sends each new connection to the first backend that answers, as a load
-balancer with health checks would. Used by the scale-out tests (#4)."""
+"""Real gunicorn processes on PostgreSQL and Redis, a PostgreSQL server of a
+test's own, and a small TCP proxy that sends each new connection to the first
+backend that answers, as a load balancer with health checks would. Used by
+the scale-out tests (#4) and the fault drills (#14 item 5)."""
 
 import asyncio
+import glob
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -44,6 +48,37 @@ class Gunicorn:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(10)
 
+    def workers(self) -> list[int]:
+        """The worker processes' ids, as the master has them now."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(child) for child in children.read_text().split()]
+
+    def client_ports_by_worker(self) -> dict[int, set[int]]:
+        """Which worker holds which open connection, by the client's port:
+        every worker accepts on the one listening socket, so only the kernel
+        knows where a page's socket went."""
+        client_ports = {}  # socket inode -> client port
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with open(table) as rows:
+                for row in list(rows)[1:]:
+                    fields = row.split()
+                    local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                    if local_port == self.port and fields[3] == "01":  # ESTABLISHED
+                        client_ports[fields[9]] = int(fields[2].rsplit(":", 1)[1], 16)
+        held = {}
+        for worker in self.workers():
+            held[worker] = set()
+            for fd in Path(f"/proc/{worker}/fd").iterdir():
+                try:
+                    target = os.readlink(fd)
+                except OSError:  # closed meanwhile
+                    continue
+                if target.startswith("socket:["):
+                    port = client_ports.get(target[len("socket:[") : -1])
+                    if port is not None:
+                        held[worker].add(port)
+        return held
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -64,6 +99,56 @@ def wait_for_http(url: str, seconds: float = 30) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def postgres_bin() -> Path | None:
+    """The newest PostgreSQL server binaries Debian installed, if any."""
+    found = glob.glob("/usr/lib/postgresql/*/bin/initdb")
+    if not found:
+        return None
+    return Path(max(found, key=lambda path: int(Path(path).parts[-3]))).parent
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of the test's own, on a free port, trusting
+    127.0.0.1 only, so a drill can stop it without touching the machine's
+    shared one. initdb refuses to run as root: as root, the server runs as
+    the postgres user, in a folder of its own under /tmp."""
+
+    def __init__(self, bin_dir: Path, port: int):
+        self.bin_dir, self.port = bin_dir, port
+        self.dir = Path(tempfile.mkdtemp(prefix="supportcenter-pg-"))
+        self.data = self.dir / "data"
+        self.as_owner: list[str] = []
+        if os.geteuid() == 0:
+            shutil.chown(self.dir, "postgres", "postgres")
+            self.as_owner = ["runuser", "-u", "postgres", "--"]
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                  "--no-sync")  # fmt: skip
+        self.start()
+        self._run("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "supportcenter")
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/supportcenter"
+
+    def _run(self, program: str, *args: str) -> None:
+        subprocess.run(
+            [*self.as_owner, str(self.bin_dir / program), *args],
+            check=True, capture_output=True, cwd=self.dir, timeout=60,
+        )  # fmt: skip
+
+    def start(self) -> None:
+        options = f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.dir}"
+        self._run("pg_ctl", "start", "-D", str(self.data), "-l", str(self.dir / "server.log"),
+                  "-o", options, "-w", "-t", "60")  # fmt: skip
+
+    def stop(self, mode: str = "fast") -> None:
+        """`fast`: the server rolls back what is open, ends every connection
+        and writes what was committed, as `systemctl restart` does."""
+        self._run("pg_ctl", "stop", "-D", str(self.data), "-m", mode, "-w", "-t", "60")
+
+    def remove(self) -> None:
+        if (self.data / "postmaster.pid").exists():
+            self.stop("immediate")
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 class FailoverProxy:

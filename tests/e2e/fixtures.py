@@ -205,6 +205,31 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 GRACE = 4
 
 
+def deployment_env(database_url: str, redis_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a gunicorn deployment on that database and Redis."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": "scale-out-test-" + "k" * 32,
+        "SESSION_COOKIE_SECURE": "0",  # plain http on loopback
+        "PRESENCE_GRACE_SECONDS": str(GRACE),
+        "WORKERS": "1",
+        **settings,
+    }
+
+
+def prepare_deployment(env: dict[str, str]) -> None:
+    """The schema from the migrations (as in production), and Rut."""
+    flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
+    subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run(
+        [*flask, "user", "create", "rut@example.com", "--name", "Rut Rep", "--role", "rep",
+         "--password", "password123"],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+
+
 @pytest.fixture
 def make_cluster_env():
     """Makes a deployment's environment: a fresh PostgreSQL database with the
@@ -228,25 +253,8 @@ def make_cluster_env():
         database = f"supportcenter_scale_{uuid.uuid4().hex[:8]}"
         admin.execute(f"CREATE DATABASE {database}")
         databases.append(database)
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"{PG}/{database}",
-            "REDIS_URL": redis_url,
-            "SECRET_KEY": "scale-out-test-" + "k" * 32,
-            "SESSION_COOKIE_SECURE": "0",  # plain http on loopback
-            "PRESENCE_GRACE_SECONDS": str(GRACE),
-            "WORKERS": "1",
-            **settings,
-        }
-        flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
-        subprocess.run(
-            [*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True
-        )
-        subprocess.run(
-            [*flask, "user", "create", "rut@example.com", "--name", "Rut Rep", "--role", "rep",
-             "--password", "password123"],
-            cwd=ROOT, env=env, check=True, capture_output=True,
-        )  # fmt: skip
+        env = deployment_env(f"{PG}/{database}", redis_url, **settings)
+        prepare_deployment(env)
         return env
 
     yield make

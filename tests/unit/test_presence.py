@@ -108,3 +108,29 @@ def test_a_killed_workers_sockets_stop_counting(redis_flushed, monkeypatch):
         assert wait_until(lambda: (1, 7) in expiries.calls, seconds=5)
     finally:
         survivor.stop()
+
+
+def test_a_killed_workers_lapsed_socket_resyncs_its_session_once(redis_flushed, monkeypatch):
+    """#14 item 5: a worker killed between storing a chat line and announcing
+    it left that line off the pages on other workers; its socket's lapsed
+    heartbeat now tells them, once, to send everything again."""
+    monkeypatch.setattr(redis_presence, "HEARTBEAT_TTL", 0.5)
+    monkeypatch.setattr(redis_presence, "WATCH_SCAN_SECONDS", 0.1)
+    resynced = []
+    survivors = [RedisPresence(REDIS_URL, NAMESPACE, GRACE, Expiries()) for _ in range(2)]
+    for survivor in survivors:
+        survivor.socket_lapsed = resynced.append
+    killed = RedisPresence(REDIS_URL, NAMESPACE, GRACE, Expiries())
+    try:
+        killed.connect(7, 1, uuid.uuid4().hex)
+        killed.stop()  # never disconnects, never heartbeats again
+        for survivor in survivors:
+            survivor.expect(99, 5)  # any page view starts a worker's reaper
+        assert wait_until(lambda: resynced == [1], seconds=5)
+        time.sleep(0.5)
+        assert resynced == [1]
+        survivors[0].connect(7, 1, uuid.uuid4().hex)  # the page comes back: nothing lapsed now
+        assert resynced == [1]
+    finally:
+        for presence in (*survivors, killed):
+            presence.stop()

@@ -142,3 +142,55 @@ def test_a_chat_line_is_spoken_to_the_others_but_not_to_its_author(connection):
     mine = {**chat_event(21, "Mitt eget"), "participant_id": connection.viewer_id}
     connection._handle([mine])
     assert "Mitt eget" in connection.ws.sent[1] and "#announcer" not in connection.ws.sent[1]
+
+
+class ClosesAfterOneSend(RecordingSocket):
+    def send(self, data):
+        super().send(data)
+        self.connected = False
+
+
+def test_panels_that_meet_redis_away_are_sent_later_on_the_same_socket(
+    connection, app, monkeypatch
+):
+    """#14 item 5: a render due while Redis restarted raised out of the socket,
+    which closed with 1011; the page could not reconnect before Redis was back,
+    and a line it had just sent was never stored."""
+    import redis
+
+    from webapp.blueprints import live
+
+    presence = app.extensions["live"].presence
+    calls = []
+
+    def away_then_back(participant_ids):
+        calls.append(participant_ids)
+        if len(calls) == 1:
+            raise redis.ConnectionError("Connection refused")
+        return set(participant_ids)
+
+    monkeypatch.setattr(presence, "connected_among", away_then_back)
+    monkeypatch.setattr(live, "PANEL_RETRY_SECONDS", 0.01)
+    connection.ws = ClosesAfterOneSend()
+    subscription = app.extensions["live"].bus.subscribe(connection.support_session_id)
+    app.extensions["live"].bus.publish(connection.support_session_id, {"kind": "joined"})
+    connection._pump(subscription)
+    assert len(calls) > 1
+    [panels] = connection.ws.sent
+    assert 'id="participants"' in panels
+
+
+def test_resyncs_that_come_together_cost_one_render_with_the_chat_log(connection, app):
+    """After a Redis restart or a killed worker (#14 item 5) every socket of a
+    session re-sends its page; two such calls at once are one render."""
+    from webapp.live.bus import RESYNC
+
+    connection.ws = ClosesAfterOneSend()
+    bus = app.extensions["live"].bus
+    subscription = bus.subscribe(connection.support_session_id)
+    for _ in range(2):
+        bus.publish(connection.support_session_id, {"kind": RESYNC})
+    connection._pump(subscription)
+    [everything] = connection.ws.sent
+    assert 'id="participants"' in everything and 'id="chat-log"' in everything
+    assert not connection.chat_log_due

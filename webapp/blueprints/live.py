@@ -13,11 +13,13 @@ import threading
 import time
 import uuid
 
+import redis
 from flask import Blueprint, current_app, render_template, request
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
+from sqlalchemy import exc as sa_exc
 
 from webapp.blueprints.seats import same_site, viewer_of
 from webapp.extensions import db, sock
@@ -37,6 +39,10 @@ POLICY_VIOLATION = 1008
 NORMAL_CLOSURE = 1000
 FINAL_CLOSE_WAIT_SECONDS = 10
 PANEL_COALESCE_SECONDS = 0.25
+# PostgreSQL or Redis away for a moment (a restart): a render that needs them
+# is tried again, and the socket stays open (#14 item 5).
+SERVICE_AWAY = (sa_exc.OperationalError, sa_exc.InterfaceError, redis.RedisError)
+PANEL_RETRY_SECONDS = 2.0
 IDLE_WAKE_SECONDS = 5.0  # only to notice a closed socket that sent no close
 # Message kinds only this socket's reader puts on its own queue.
 INCOMING = "incoming"
@@ -120,6 +126,7 @@ class SessionConnection:
         # other order, and a high-water mark would drop the later one.
         self.chat_ids_in_log: frozenset[int] = frozenset()
         self.showing_chat_error = False
+        self.chat_log_due = False  # events may have been lost: the log goes with the panels
         # (user id, login token hash) of a staff viewer: a logout closes this socket.
         self.staff_login: tuple[int, str] | None = None
 
@@ -176,8 +183,17 @@ class SessionConnection:
                 return self._close_behind(subscription)
             if panels_due is not None and time.monotonic() >= panels_due:
                 panels_due = None
-                if not self._send_panels():
-                    return self._await_client_close()
+                try:
+                    if not self._send_panels(with_chat_log=self.chat_log_due):
+                        return self._await_client_close()
+                    self.chat_log_due = False
+                except SERVICE_AWAY as error:
+                    # Closed with 1011, the page could not reconnect until the
+                    # service was back, and lines it had sent were dropped.
+                    log.warning(
+                        "%s: panels not sent (%s); trying again", self.label, type(error).__name__
+                    )
+                    panels_due = time.monotonic() + PANEL_RETRY_SECONDS
 
     def _close_behind(self, subscription) -> None:
         """Events were dropped: the page reconnects (1013) and is sent its
@@ -220,10 +236,9 @@ class SessionConnection:
         kind = message["kind"]
         if kind in (CLOSED, OVERFLOWED):
             return False  # the loop sees ws.connected and subscription.overflowed
-        if kind == RESYNC:  # the bus was away: events may be lost (#14)
-            if not self._send_everything():
-                self.ws.close(reason=NORMAL_CLOSURE, message="session over")
-            return False
+        if kind == RESYNC:  # the bus was away, or a worker died: events may be lost (#14)
+            self.chat_log_due = True
+            return True  # with the panels, so that two resyncs at once cost one render
         if kind == events.LOGGED_OUT:
             if is_logged_out(message, self.staff_login):
                 self.ws.close(reason=POLICY_VIOLATION, message="logged out")

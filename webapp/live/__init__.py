@@ -67,6 +67,7 @@ class Live:
                 self._redis_url, namespace, self._grace, self._participant_gone, self._queue_grace
             )
             self._presence.sweep = self._expect_waiting_customers
+            self._presence.socket_lapsed = self._resync_session
             self._bus = RedisBus(self._redis_url, namespace)
             self._namespace = namespace
 
@@ -78,6 +79,14 @@ class Live:
 
     def publish(self, support_session_id: int, message: dict) -> None:
         self.bus.publish(support_session_id, message)
+
+    def _resync_session(self, support_session_id: int) -> None:
+        """A worker was killed, perhaps between storing a chat line and
+        announcing it: every page of the session, on every worker, is sent
+        its panels and chat again (#14 item 5)."""
+        from webapp.live.bus import RESYNC
+
+        self.publish(support_session_id, {"kind": RESYNC})
 
     def stop(self) -> None:
         if self._presence is not None:

@@ -42,6 +42,10 @@ class Presence:
     # Run by the reaper every SWEEP_SECONDS, for what no deadline may cover:
     # a restart forgets in-process deadlines (Live sets it).
     sweep: Callable[[], None] | None = None
+    # Told a session's id when a socket in it lapsed (its worker was killed):
+    # what that worker stored in its last moment may never have been
+    # announced, so the session's pages are sent everything again (Live sets it).
+    socket_lapsed: Callable[[int], None] | None = None
 
     def __init__(
         self,

@@ -69,10 +69,12 @@ class RedisPresence(Presence):
         pipe.zcard(key)
         pipe.zrem(self._deadlines, seat, seat + HELD)
         pipe.sadd(self._watched, seat)
-        live_count = pipe.execute()[2]
+        lapsed, _, live_count, *_ = pipe.execute()
         with self._local_lock:
             self._local[connection_id] = participant_id
         self._ensure_reaper()
+        if lapsed:
+            self._lapsed(support_session_id)
         return live_count == 1
 
     def _heartbeat_all(self, now: float) -> None:
@@ -109,7 +111,10 @@ class RedisPresence(Presence):
         pipe.zrem(key, connection_id)
         pipe.zremrangebyscore(key, "-inf", time.time())
         pipe.zcard(key)
-        if pipe.execute()[2]:
+        _, lapsed, live_count = pipe.execute()
+        if lapsed:
+            self._lapsed(support_session_id)
+        if live_count:
             return False
         self._start_grace(participant_id, support_session_id, time.time() + self.grace_seconds)
         return True
@@ -170,6 +175,15 @@ class RedisPresence(Presence):
             due.append(Deadline(participant_id, support_session_id, when - grace, held))
         return due
 
+    def _lapsed(self, support_session_id: int) -> None:
+        """A socket stopped counting without a disconnect: its worker died."""
+        if self.socket_lapsed is None:
+            return
+        try:
+            self.socket_lapsed(support_session_id)
+        except Exception:  # the caller's own work must go on
+            log.exception("could not resync session %s after a lapsed socket", support_session_id)
+
     def _watch_for_crashed_workers(self, now: float) -> None:
         """A killed worker never calls disconnect; its sockets just stop being
         heartbeated. Give such seats the grace period they would have had."""
@@ -180,6 +194,15 @@ class RedisPresence(Presence):
         }
         if not watched:
             return
+        # Sockets that lapsed while their pages are back elsewhere: only the
+        # worker whose ZREMRANGEBYSCORE removes them says so, once a session
+        # (a killed worker's fifty sockets in one session: one resync, not fifty).
+        pipe = self._redis.pipeline(transaction=False)
+        for participant_id, _ in watched.values():
+            pipe.zremrangebyscore(self._connections(participant_id), "-inf", now)
+        lapsed = zip(watched.values(), pipe.execute(), strict=True)
+        for support_session_id in {seat[1] for seat, count in lapsed if count}:
+            self._lapsed(support_session_id)
         online = self.connected_among([participant_id for participant_id, _ in watched.values()])
         gone = {member: seat for member, seat in watched.items() if seat[0] not in online}
         if not gone:
