@@ -20,8 +20,9 @@ def test_a_rep_keeps_replies_and_sees_them_offered_in_the_chat(app, login_as):
     assert saved.status_code == 302
     assert "Snabbsvaret Hälsning är sparat." in client.get("/support/replies/").text
     dashboard = client.get(f"/dashboard/{support_session.id}").text
-    assert "data-replies=" in dashboard and "Hej {kund}!" in dashboard
-    assert "Skriv / för ett snabbsvar." in dashboard
+    assert "Skriv / för ett snabbsvar." in dashboard and "data-replies-url" in dashboard
+    offered = client.get("/support/replies/choices").json
+    assert offered == [{"id": 1, "name": "Hälsning", "sv": "Hej {kund}!", "en": "Hi {kund}!"}]
 
 
 def test_a_bad_reply_is_shown_at_its_field_in_the_users_language(app, login_as):

@@ -1,7 +1,10 @@
 """WebACD pages: the agent's Inkommande sessioner with its availability, the
 Överför session dialog (R6.1-R6.5), and the customer's request form."""
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
+import sqlalchemy.orm as so
 from flask import (
     Blueprint,
     current_app,
@@ -22,7 +25,7 @@ from webapp.blueprints.live_user import view
 from webapp.blueprints.seats import keep_seat, staff_seat
 from webapp.extensions import db, limiter, namespaced_key
 from webapp.live.announce import announcement
-from webapp.models import Participant, ParticipantRole, SessionState, SupportSession, User
+from webapp.models import Offer, Participant, ParticipantRole, SessionState, SupportSession, User
 from webapp.models.base import utcnow
 from webapp.services import acd, acd_transfer
 from webapp.services.availability import set_availability
@@ -45,20 +48,35 @@ def _agent() -> User:
     return current_user
 
 
+@dataclass(frozen=True)
+class OfferRow:
+    """One offer as Inkommande sessioner shows it, worked out here so the
+    template neither queries nor does date arithmetic."""
+
+    offer: Offer
+    support_session: SupportSession
+    customers: list[str]
+    waited_minutes: int
+
+
 def inbox_context(agent: User) -> dict:
     offers = acd.pending_offers_of(agent)
     sessions = {s.id: s for s in db.session.scalars(_sessions_of(offers))}
-    return {
-        "agent": agent,
-        "load": acd.loads([agent])[0],
-        "now": utcnow(),
-        "offers": [(offer, sessions[offer.support_session_id]) for offer in offers],
-    }
+    now = utcnow()
+    rows = []
+    for offer in offers:
+        support_session = sessions[offer.support_session_id]
+        customers = [p.name for p in support_session.present_participants() if not p.is_staff]
+        waited = now - (support_session.queued_at or now)
+        rows.append(OfferRow(offer, support_session, customers, int(waited.total_seconds() // 60)))
+    return {"agent": agent, "load": acd.loads([agent])[0], "offers": rows}
 
 
 def _sessions_of(offers):
-    return sa.select(SupportSession).where(
-        SupportSession.id.in_([offer.support_session_id for offer in offers])
+    return (
+        sa.select(SupportSession)
+        .options(so.selectinload(SupportSession.participants))
+        .where(SupportSession.id.in_([offer.support_session_id for offer in offers]))
     )
 
 

@@ -23,7 +23,7 @@ from webapp.extensions import db
 from webapp.live.announce import announcement
 from webapp.live.push import page_context
 from webapp.models import InvitationRole, MailState, Participant
-from webapp.services import audit, customers, files, invitations, mailer, replies, sessions
+from webapp.services import audit, customers, files, invitations, mailer, sessions
 from webapp.services.chat import recent_messages
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx, parse_id
@@ -78,7 +78,6 @@ def show(support_session_id: int):
         "dashboard/dashboard.html",
         **page_context(support_session, seat),
         invite_form=_invite_form() if request.args.get("invite") else None,
-        canned_replies=[reply.as_choice() for reply in replies.available_to(current_user)],
     )
 
 

@@ -1,7 +1,7 @@
 """Snabbsvar (#17 item 2): each rep and agent keeps their own canned replies
 for the chat; admins keep the shared ones."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -39,6 +39,13 @@ def add():
         return _page(refused.field, refused.message, refused.status)
     flash(_("The canned reply %(name)s was saved.", name=reply.name), "success")
     return redirect(url_for(".index"))
+
+
+@bp.get("/choices")
+def choices():
+    """The chat box's list, fetched when the rep first types "/": the
+    dashboard itself spends no query on it."""
+    return jsonify([reply.as_choice() for reply in replies.available_to(current_user)])
 
 
 @bp.post("/<int:reply_id>/delete")

@@ -3,12 +3,18 @@
 // keys move, Enter puts the reply in the box in the helped customer's
 // language (the rep's own when the reply has no text in it), and Escape
 // closes the list. {kund} (or {customer}) and {rep} are filled in.
-const form = document.querySelector("[data-chat-form][data-replies]");
+const form = document.querySelector("[data-chat-form][data-replies-url]");
 
 if (form) {
   const box = form.querySelector("textarea");
   const list = form.querySelector("#reply-choices");
-  const replies = JSON.parse(form.dataset.replies);
+  let replies = null; // fetched once, when "/" is first typed
+  const load = async () => {
+    if (replies) return replies;
+    const response = await fetch(form.dataset.repliesUrl, { headers: { Accept: "application/json" } });
+    replies = response.ok ? await response.json() : [];
+    return replies;
+  };
   let shown = [];
   let active = 0;
 
@@ -58,10 +64,12 @@ if (form) {
     box.dispatchEvent(new Event("input", { bubbles: true }));
   };
 
-  box.addEventListener("input", () => {
+  box.addEventListener("input", async () => {
+    if (!box.value.startsWith("/")) return close();
+    const all = await load();
     if (!box.value.startsWith("/")) return close();
     const wanted = box.value.slice(1).trim().toLowerCase();
-    shown = replies.filter((reply) => reply.name.toLowerCase().includes(wanted)).slice(0, 8);
+    shown = all.filter((reply) => reply.name.toLowerCase().includes(wanted)).slice(0, 8);
     active = 0;
     render();
   });
