@@ -68,6 +68,7 @@ DEFAULT_VALUES = {
     "queue_id": "queue",
     "user_id": "agent",
     "invitation_id": "invitation",
+    "reply_id": "reply",
 }
 
 PATH_VALUES = {
@@ -131,6 +132,16 @@ EXPECTED = {
     ("POST", "acd.accept"): staff_only(controller=(404,), agent=(302,)),
     ("GET", "acd.transfer_dialog"): staff_only(controller=(200,)),
     ("POST", "acd.transfer"): staff_only(controller=(400,)),
+    # Sessionshistorik: the sessions one took part in; an admin sees all.
+    ("GET", "history.index"): staff_only(200),
+    ("GET", "history.show"): staff_only(
+        refused=(404,), controller=(200,), assistant=(200,), admin=(200,)
+    ),
+    # Snabbsvar: one's own and the shared ones; an empty form is refused.
+    ("GET", "replies.index"): staff_only(200),
+    ("GET", "replies.choices"): staff_only(200),
+    ("POST", "replies.add"): staff_only(400),
+    ("POST", "replies.remove"): staff_only(refused=(404,), controller=(302,)),
     # Admins.
     ("GET", "admin.settings"): staff_only(admin=(200,)),
     ("POST", "admin.save_site"): staff_only(admin=(400,)),
@@ -166,6 +177,7 @@ EXPECTED = {
 # this order, by the kinds named (the others were refused in the main walk).
 LAST = [
     ("GET", "support.redeem", STAFF),
+    ("POST", "replies.remove", (CONTROLLER,)),
     ("POST", "acd.accept", (AGENT,)),
     ("POST", "acd.availability", (AGENT, CONTROLLER)),  # going away withdraws offers
     ("POST", "join.leave", (CUSTOMER,)),

@@ -143,6 +143,9 @@ OTHER_TRIES = [
         files={"chunk": "r.webm"},
     ),
     Try("another agent's offer", CONTROLLER, "POST", "acd.accept", {"offer_id": "offer"}),
+    # The controller's own canned reply, by another rep and by the admin.
+    Try("another rep's canned reply", REP, "POST", "replies.remove", {"reply_id": "reply"}),
+    Try("a rep's own reply, by the admin", ADMIN, "POST", "replies.remove", {"reply_id": "reply"}),
     Try("an offer, by a rep", REP, "POST", "acd.accept", {"offer_id": "offer"}),
     Try(
         "a transfer to a rep who is no agent",

@@ -197,6 +197,15 @@ TARGETS = [
         files=("chunk",),
         fresh=True,
     ),
+    Target(
+        "keep a canned reply",
+        ADMIN,
+        "POST",
+        "replies.add",
+        lambda w, s: form(
+            name=SOME_VALUES, text_sv=SOME_VALUES, text_en=SOME_VALUES, shared=SOME_VALUES
+        ),
+    ),
 ]
 
 
@@ -226,6 +235,7 @@ FORMLESS = {
     "multi.new_session",
     "multi.close_ended",
     "join.leave",
+    "replies.remove",
 }
 
 

@@ -47,6 +47,7 @@ from webapp.services import (
     invitations,
     queues,
     recordings,
+    replies,
     sessions,
 )
 
@@ -145,6 +146,8 @@ def build(app: Flask) -> World:
         _target_session(world, people)
         _other_sessions(world, make_rep("Olle Annan"), make_rep("Otto Annan"))
         _waiting_session(world, people[AGENT])
+        # The controller's own canned reply (Snabbsvar): nobody else's to see or remove.
+        world.ids["reply"] = replies.add(people[CONTROLLER], "Hälsning", "Hej {kund}!", "").id
     for kind in KINDS:
         world.clients[kind] = app.test_client()
     for kind, user in people.items():

@@ -25,7 +25,7 @@ from webapp.blueprints.live_user import view
 from webapp.blueprints.seats import keep_seat, staff_seat
 from webapp.extensions import db, limiter, namespaced_key
 from webapp.live.announce import announcement
-from webapp.models import Offer, Participant, ParticipantRole, SessionState, SupportSession, User
+from webapp.models import Offer, Participant, ParticipantRole, SupportSession, User
 from webapp.models.base import utcnow
 from webapp.services import acd, acd_transfer
 from webapp.services.availability import set_availability
@@ -189,12 +189,7 @@ def _expect_customers(support_session: SupportSession) -> None:
 def _transferring_seat(support_session_id: int) -> Participant:
     """R6.1: only a WebACD agent in control gets the dialog."""
     seat = staff_seat(support_session_id)
-    if not current_user.is_agent:
-        raise ServiceError(
-            _l("Only WebACD agents can transfer a session to a queue or to agents."), 403
-        )
-    if not seat.is_controller or seat.support_session.state != SessionState.ACTIVE:
-        raise ServiceError(_l("Only the representative in control can transfer the session."), 403)
+    acd_transfer.check_may_transfer(seat)
     return seat
 
 

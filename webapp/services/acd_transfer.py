@@ -50,7 +50,7 @@ def clean_message(message: str | None, field: str = "message") -> str | None:
 
 def transfer_to_queue(actor: Participant, queue_id: int | None, message: str | None) -> Transfer:
     """R6.2: exactly one queue; it needs agents, though none need be free now."""
-    _check_may_transfer(actor)
+    check_may_transfer(actor)
     message = clean_message(message)
     queue = db.session.get(Queue, queue_id) if queue_id is not None else None
     if queue is None:
@@ -70,7 +70,7 @@ def transfer_to_queue(actor: Participant, queue_id: int | None, message: str | N
 
 def transfer_to_agents(actor: Participant, agent_ids: list[int], message: str | None) -> Transfer:
     """R6.2: one or more agents; each one who is available with room gets the offer."""
-    _check_may_transfer(actor)
+    check_may_transfer(actor)
     message = clean_message(message)
     if not agent_ids:
         raise ServiceError(_l("Choose at least one agent."), 400, field="agents")
@@ -97,7 +97,9 @@ def transfer_to_agents(actor: Participant, agent_ids: list[int], message: str | 
     return Transfer(None, offers)
 
 
-def _check_may_transfer(actor: Participant) -> None:
+def check_may_transfer(actor: Participant) -> None:
+    """R6.1: who may transfer a session to WebACD, for the dialog and the
+    transfer alike: an agent in control of an active session."""
     if actor.support_session.state != SessionState.ACTIVE:
         raise ServiceError(_l("This session is not active."), 409)
     if not actor.is_controller:
