@@ -129,18 +129,44 @@ def browser():
         browser.close()
 
 
+# The browser tests watch the page's WebRTC connections and captured media
+# from outside: every RTCPeerConnection the page makes and every stream it
+# captures is kept in a list of the test's own (the app has no test hook).
+WATCH_MEDIA = """
+window.testPeers = [];
+window.testCaptures = [];
+if (window.RTCPeerConnection) {
+  const Native = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.testPeers.push(this);
+    }
+  };
+}
+if (navigator.mediaDevices) {
+  for (const name of ["getUserMedia", "getDisplayMedia"]) {
+    const native = navigator.mediaDevices[name]?.bind(navigator.mediaDevices);
+    if (!native) continue;
+    navigator.mediaDevices[name] = async (...args) => {
+      const stream = await native(...args);
+      window.testCaptures.push(stream);
+      return stream;
+    };
+  }
+}
+"""
+
 # What a failed test leaves in test-artifacts/ besides screenshots: each
 # page's WebRTC connections and media tiles, since a share that never
 # decodes shows nothing on a screenshot.
 MEDIA_STATE = """() => {
-  const media = window.supportcenterMedia;
-  if (!media) return null;
+  if (!window.testPeers) return null;
   return {
-    me: media.me,
-    page: media.page,
-    local: Array.from(media.local.entries(), ([kind, entry]) => [kind, entry.activityId]),
-    peers: Array.from(media.peers.entries(), ([key, peer]) => [
-      key, peer.pc.connectionState, peer.pc.iceConnectionState, peer.pc.signalingState,
+    capturing: window.testCaptures.flatMap((stream) => stream.getTracks())
+      .filter((track) => track.readyState === "live").map((track) => track.kind),
+    peers: window.testPeers.map((pc) => [
+      pc.connectionState, pc.iceConnectionState, pc.signalingState,
     ]),
     tiles: Array.from(document.querySelectorAll("#media-stage [data-key] > :first-child"),
       (tile) => [tile.parentElement.dataset.key, tile.readyState, tile.videoWidth || 0]),
@@ -161,6 +187,7 @@ def new_page(browser, request):
         context.set_default_timeout(8000)
         contexts.append(context)
         page = context.new_page()
+        page.add_init_script(WATCH_MEDIA)
         lines = []
         consoles.append(lines)
         label = f"page{len(contexts)}"

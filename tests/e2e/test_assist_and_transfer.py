@@ -107,4 +107,7 @@ def test_assist_transfer_control_and_hand_back(live_server, new_page):
     for page in (rut, helge, kim):
         expect(shown(page).get_by_text("Sessionen har avslutats")).to_be_visible()
     # Kim was in the call until the end; the ended page lets go of the microphone.
-    kim.wait_for_function("() => window.supportcenterMedia.local.size === 0")
+    kim.wait_for_function(
+        """() => window.testCaptures.every((stream) =>
+             stream.getTracks().every((track) => track.readyState === "ended"))"""
+    )

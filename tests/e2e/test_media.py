@@ -20,8 +20,8 @@ from tests.e2e.steps import (
 
 FRAMES_DECODED = """async () => {
   let frames = 0;
-  for (const peer of window.supportcenterMedia.peers.values()) {
-    (await peer.pc.getStats()).forEach((report) => {
+  for (const pc of window.testPeers.filter((pc) => pc.connectionState !== "closed")) {
+    (await pc.getStats()).forEach((report) => {
       if (report.type === "inbound-rtp" && report.kind === "video") {
         frames += report.framesDecoded || 0;
       }

@@ -18,8 +18,8 @@ from tests.e2e.steps import join_by_number, log_in_and_start, make_rut, me, pres
 # The candidate pair each of the page's connections uses, and its local type.
 SELECTED_PAIRS = """async () => {
   const types = [];
-  for (const peer of window.supportcenterMedia.peers.values()) {
-    const stats = await peer.pc.getStats();
+  for (const pc of window.testPeers.filter((pc) => pc.connectionState !== "closed")) {
+    const stats = await pc.getStats();
     stats.forEach((report) => {
       if (report.type === "candidate-pair" && report.nominated && report.state === "succeeded") {
         types.push(stats.get(report.localCandidateId).candidateType);

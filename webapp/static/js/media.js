@@ -317,7 +317,6 @@ class Media {
 
 if (section && live) {
   const media = new Media();
-  window.supportcenterMedia = media; // for the browser tests' frame checks
   document.addEventListener("htmx:wsOpen", (event) => media.connected(event.detail.socketWrapper));
   document.addEventListener("htmx:wsBeforeMessage", (event) => {
     const message = event.detail.message;
