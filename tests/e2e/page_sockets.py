@@ -25,7 +25,7 @@ import websockets
 
 RECONNECTING_CLOSES = {1006, 1011, 1012, 1013}
 CHAT_LINE = re.compile(
-    r'<li class="chat-line" id="chat-(\d+)">.*?<p class="chat-text">(.*?)</p>', re.S
+    r'<li class="chat-line" id="chat-(\d+)"[^>]*>.*?<p class="chat-text">(.*?)</p>', re.S
 )
 
 
