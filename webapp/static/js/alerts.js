@@ -13,12 +13,6 @@ export function countInTitle(count) {
   document.title = count > 0 ? `(${count}) ${baseTitle}` : baseTitle;
 }
 
-// Browsers start sound only after the page was used once: the first click
-// anywhere (the availability switch, the notifications button) allows it.
-document.addEventListener("click", () => {
-  if (!audio && window.AudioContext) audio = new AudioContext();
-}, { once: true, capture: true });
-
 export function tone() {
   if (localStorage.getItem(MUTED_KEY) === "1" || !audio) return;
   if (audio.state === "suspended") audio.resume();
@@ -73,6 +67,11 @@ function followOffers() {
 }
 
 if (settings) {
+  // Browsers start sound only after the page was used once: the first click
+  // anywhere (the availability switch, the notifications button) allows it.
+  document.addEventListener("click", () => {
+    if (!audio && window.AudioContext) audio = new AudioContext();
+  }, { once: true, capture: true });
   document.addEventListener("click", (event) => {
     if (event.target.closest("[data-enable-notifications]")) {
       Notification.requestPermission().then(showSettings);
