@@ -94,3 +94,13 @@ def test_a_queue_filter_and_english(app, three_sessions):
 
 def test_anonymous_visitors_are_sent_to_the_login(app, client):
     assert client.get("/history/").status_code == 302
+
+
+def test_a_percent_or_underscore_in_a_search_is_a_letter_not_a_wildcard(app, three_sessions):
+    rut, _helge, first, second, _third = three_sessions
+    make_customer(second, "Anna_100%")
+    client = other_client(app, rut)
+    for text in ("_", "100%", "a_1"):
+        found = client.get("/history/", query_string={"customer": text}).text
+        assert second.grouped_number in found and first.grouped_number not in found, text
+    assert "Inga sessioner" in client.get("/history/", query_string={"customer": "%%"}).text

@@ -25,10 +25,11 @@ from webapp.models import (
     ChatMessage,
     SessionState,
     SiteSettings,
+    StaffNote,
     SupportSession,
     User,
 )
-from webapp.services import activities, chat, customers, queues, sessions
+from webapp.services import activities, chat, customers, notes, queues, sessions
 
 SCALE = int(os.environ.get("FUZZ_EXAMPLES") or 1)
 FUZZ_SETTINGS = {
@@ -227,6 +228,7 @@ MULTI_LINE = {
     ("support_sessions", "transfer_message"),
     ("offers", "message"),
     ("outbox_messages", "body"),
+    ("staff_notes", "body"),
 }
 # Names a browser sent, for a person or a queue: tidied, one line.
 NAMES = {
@@ -268,6 +270,9 @@ def stored_badly(world: World) -> list[str]:
     for text in db.session.scalars(sa.select(ChatMessage.text)):
         if not text.strip() or len(text) > chat.CHAT_MAX:
             found.append(f"chat line empty or over {chat.CHAT_MAX}: {text[:40]!r}…")
+    for body in db.session.scalars(sa.select(StaffNote.body)):
+        if not body.strip() or len(body) > notes.NOTE_MAX:
+            found.append(f"staff note empty or over {notes.NOTE_MAX}: {body[:40]!r}…")
     for user in db.session.scalars(sa.select(User)):
         if user.customer_cap is not None and not 1 <= user.customer_cap <= customers.CAP_MAX:
             found.append(f"{user.email} customer cap {user.customer_cap}")

@@ -137,6 +137,14 @@ EXPECTED = {
     ("GET", "history.show"): staff_only(
         refused=(404,), controller=(200,), assistant=(200,), admin=(200,)
     ),
+    # Anteckningar: staff of the session (or an agent offered it) read; an
+    # empty note is refused.
+    ("GET", "history.notes_panel"): staff_only(
+        refused=(404,), controller=(200,), assistant=(200,), admin=(200,)
+    ),
+    ("POST", "history.add_note"): staff_only(
+        refused=(404,), controller=(400,), assistant=(400,), admin=(400,)
+    ),
     # Snabbsvar: one's own and the shared ones; an empty form is refused.
     ("GET", "replies.index"): staff_only(200),
     ("GET", "replies.choices"): staff_only(200),

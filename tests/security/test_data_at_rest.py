@@ -19,9 +19,9 @@ from tests.factories import make_customer, make_rep, make_support_session
 from webapp import create_app
 from webapp.config import ConfigError
 from webapp.extensions import db
-from webapp.models import ChatMessage, SessionEvent, SessionFile, SupportSession
+from webapp.models import ChatMessage, SessionEvent, SessionFile, StaffNote, SupportSession
 from webapp.models.base import utcnow
-from webapp.services import chat, files, sessions, turn
+from webapp.services import chat, files, notes, sessions, turn
 from webapp.services.errors import ServiceError
 from webapp.services.users import create_user
 
@@ -103,6 +103,7 @@ def ended_session_with_data(days_ago: int):
     customer = make_customer(support_session)
     chat.post_message(customer, "Mitt kundnummer är 4711")
     files.share_file(customer, upload(1_000), None)
+    notes.add(rep_seat.user, support_session.id, "Kunden heter egentligen Kim Andersson")
     sessions.end_session(rep_seat)
     support_session.ended_at = utcnow() - timedelta(days=days_ago)
     db.session.commit()
@@ -114,7 +115,7 @@ def rows_of(support_session) -> dict[str, int]:
         table.__name__: db.session.query(table)
         .filter(table.support_session_id == support_session.id)
         .count()
-        for table in (ChatMessage, SessionEvent, SessionFile)
+        for table in (ChatMessage, SessionEvent, SessionFile, StaffNote)
     }
 
 
@@ -127,7 +128,7 @@ def test_purge_removes_old_sessions_data_and_says_what(app):
     assert re.search(
         r"1 purged, 1 files and 0 recordings .* 1 chat lines, \d+ events", result.output
     )
-    assert rows_of(old) == {"ChatMessage": 0, "SessionEvent": 0, "SessionFile": 0}
+    assert rows_of(old) == {"ChatMessage": 0, "SessionEvent": 0, "SessionFile": 0, "StaffNote": 0}
     assert not old_dir.exists()
     assert all(rows_of(recent).values())
     assert db.session.get(SupportSession, old.id) is not None  # who helped whom stays

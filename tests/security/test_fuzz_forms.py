@@ -198,6 +198,13 @@ TARGETS = [
         fresh=True,
     ),
     Target(
+        "write a staff note",
+        CONTROLLER,
+        "POST",
+        "history.add_note",
+        lambda w, s: form(body=SOME_VALUES),
+    ),
+    Target(
         "keep a canned reply",
         ADMIN,
         "POST",

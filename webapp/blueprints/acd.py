@@ -25,9 +25,9 @@ from webapp.blueprints.live_user import view
 from webapp.blueprints.seats import keep_seat, staff_seat
 from webapp.extensions import db, limiter, namespaced_key
 from webapp.live.announce import announcement
-from webapp.models import Offer, Participant, ParticipantRole, SupportSession, User
+from webapp.models import Offer, Participant, ParticipantRole, StaffNote, SupportSession, User
 from webapp.models.base import utcnow
-from webapp.services import acd, acd_transfer
+from webapp.services import acd, acd_transfer, notes
 from webapp.services.availability import set_availability
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx, parse_id
@@ -57,18 +57,23 @@ class OfferRow:
     support_session: SupportSession
     customers: list[str]
     waited_minutes: int
+    notes: list[StaffNote]
 
 
 def inbox_context(agent: User) -> dict:
     offers = acd.pending_offers_of(agent)
     sessions = {s.id: s for s in db.session.scalars(_sessions_of(offers))}
+    notes_of = notes.notes_of_sessions(list(sessions))
     now = utcnow()
     rows = []
     for offer in offers:
         support_session = sessions[offer.support_session_id]
         customers = [p.name for p in support_session.present_participants() if not p.is_staff]
         waited = now - (support_session.queued_at or now)
-        rows.append(OfferRow(offer, support_session, customers, int(waited.total_seconds() // 60)))
+        minutes = int(waited.total_seconds() // 60)
+        rows.append(
+            OfferRow(offer, support_session, customers, minutes, notes_of[offer.support_session_id])
+        )
     return {"agent": agent, "load": acd.loads([agent])[0], "offers": rows}
 
 

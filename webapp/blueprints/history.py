@@ -1,11 +1,11 @@
 """Sessionshistorik (#16 item 1): the search, paged with htmx and kept in the
 URL, and one session's page: its timeline, activities, chat and files."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from webapp.services import acd, audit, history
+from webapp.services import acd, audit, history, notes
 from webapp.services.errors import ServiceError
 from webapp.web import ACTIVITY_NAMES, is_htmx
 
@@ -71,7 +71,41 @@ def show(support_session_id: int):
         record=record,
         event_text=lambda event: _event_text(event, record),
         audit=audit.verify_session(support_session),
+        **_notes_context(support_session.id),
     )
+
+
+@bp.get("/<int:support_session_id>/notes")
+def notes_panel(support_session_id: int):
+    """The notes card on its own: the rep's dashboard loads it after the
+    page, so the dashboard itself spends no query on it."""
+    notes.readable_session(current_user, support_session_id)
+    return render_template("history/_notes.html", **_notes_context(support_session_id))
+
+
+@bp.post("/<int:support_session_id>/notes")
+def add_note(support_session_id: int):
+    body = request.form.get("body", "")
+    try:
+        notes.add(current_user, support_session_id, body)
+    except ServiceError as refused:
+        if refused.field is None:
+            raise
+        context = _notes_context(support_session_id, error=refused.message, draft=body)
+        return render_template("history/_notes.html", **context), refused.status
+    if not is_htmx():
+        return redirect(url_for(".show", support_session_id=support_session_id))
+    return render_template("history/_notes.html", **_notes_context(support_session_id, saved=True))
+
+
+def _notes_context(support_session_id: int, **extra) -> dict:
+    return {
+        "notes": notes.notes_of(support_session_id),
+        "support_session_id": support_session_id,
+        "may_write": notes.may_write(current_user, support_session_id),
+        "note_max": notes.NOTE_MAX,
+        **extra,
+    }
 
 
 def _event_text(event, record) -> str:

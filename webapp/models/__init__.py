@@ -12,6 +12,7 @@ from webapp.models.activity import (
 from webapp.models.audit import AuditTombstone
 from webapp.models.chat import ChatMessage
 from webapp.models.mail import MailState, OutboxMessage
+from webapp.models.note import StaffNote
 from webapp.models.reasons import EndReason
 from webapp.models.reply import CannedReply
 from webapp.models.site import Deployment, SiteSettings
@@ -53,6 +54,7 @@ __all__ = [
     "SessionState",
     "SiteSettings",
     "StaffLogin",
+    "StaffNote",
     "SupportSession",
     "User",
 ]

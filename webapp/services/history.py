@@ -113,10 +113,12 @@ def _visible_to(user: User) -> sa.Select:
 
 
 def _taking_part(role_clause, text: str):
-    pattern = f"%{text.lower()}%"
+    # A typed % or _ is a letter to look for, not a wildcard.
+    literal = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f"%{literal}%"
     matches = sa.or_(
-        sa.func.lower(Participant.name).like(pattern),
-        sa.func.lower(sa.func.coalesce(Participant.email, "")).like(pattern),
+        sa.func.lower(Participant.name).like(pattern, escape="\\"),
+        sa.func.lower(sa.func.coalesce(Participant.email, "")).like(pattern, escape="\\"),
     )
     return (
         sa.select(Participant.id)

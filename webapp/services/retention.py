@@ -2,7 +2,7 @@
 
 The session row, its participants and its activities stay (who helped whom,
 and when, is what history and reports are made of); its files and recordings
-on disk, its chat and its events go. The events go whole, under the
+on disk, its chat, its staff notes and its events go. The events go whole, under the
 session's chain lock, with a signed tombstone that `flask audit verify`
 checks in their place (webapp/services/audit.py).
 """
@@ -15,7 +15,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from webapp.extensions import db
-from webapp.models import ChatMessage, SessionEvent, SessionFile, SessionState, SupportSession
+from webapp.models import (
+    ChatMessage,
+    SessionEvent,
+    SessionFile,
+    SessionState,
+    StaffNote,
+    SupportSession,
+)
 from webapp.models.base import utcnow
 from webapp.services import audit
 
@@ -45,6 +52,7 @@ def purge_ended_before(cutoff: datetime) -> Purged:
                     sa.exists().where(SessionFile.support_session_id == SupportSession.id),
                     sa.exists().where(ChatMessage.support_session_id == SupportSession.id),
                     sa.exists().where(SessionEvent.support_session_id == SupportSession.id),
+                    sa.exists().where(StaffNote.support_session_id == SupportSession.id),
                 ),
             )
             .order_by(SupportSession.id)
@@ -70,7 +78,8 @@ def _purge_sessions(ids: list[int], purged: Purged) -> None:
     for table, counter in ((ChatMessage, "chat_lines"), (SessionEvent, "events")):
         removed = db.session.execute(sa.delete(table).where(table.support_session_id.in_(ids)))
         setattr(purged, counter, getattr(purged, counter) + removed.rowcount)
-    db.session.execute(sa.delete(SessionFile).where(SessionFile.support_session_id.in_(ids)))
+    for table in (SessionFile, StaffNote):
+        db.session.execute(sa.delete(table).where(table.support_session_id.in_(ids)))
     db.session.commit()
     # Files go after the rows: a crash in between leaves files no row names,
     # never a row whose download fails.
