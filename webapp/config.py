@@ -41,8 +41,17 @@ SECRET_KEY_MIN_BYTES = 32
 _BASE_URL = (os.environ.get("BASE_URL") or "").rstrip("/")
 
 
+def secret_key_fallbacks() -> list[str]:
+    """Keys retired by a rotation, newest first, separated by commas or
+    spaces: cookies, CSRF tokens and audit seals made under them still
+    verify, and nothing new is signed with them."""
+    raw = os.environ.get("SECRET_KEY_FALLBACKS", "")
+    return [key for key in raw.replace(",", " ").split() if key]
+
+
 class Config:
     SECRET_KEY = secret_key()
+    SECRET_KEY_FALLBACKS = secret_key_fallbacks()
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or (
         f"sqlite:///{INSTANCE_DIR / 'supportcenter.sqlite'}"
     )
@@ -182,6 +191,9 @@ def check(config) -> None:
     """Refuses settings that would make the app unsafe or wrong, in one line."""
     if not (config.get("TESTING") or config.get("DEBUG")):
         _check_secret_key(config.get("SECRET_KEY"))
+        for retired in config.get("SECRET_KEY_FALLBACKS") or []:
+            # A weak retired key still signs a cookie that opens staff pages.
+            _check_secret_key(retired, "SECRET_KEY_FALLBACKS holds a key that")
     if any("credential" in server for server in config.get("ICE_SERVERS") or []):
         raise ConfigError(
             "ICE_SERVERS carries a TURN password, which every page would show: "
@@ -197,7 +209,7 @@ def check(config) -> None:
         )
 
 
-def _check_secret_key(key: str | None) -> None:
+def _check_secret_key(key: str | None, which: str = "SECRET_KEY") -> None:
     # A cookie signed with a known or guessable key opens every staff page.
     how = (
         "set SECRET_KEY to 32 or more random bytes, the same on every machine, e.g. "
@@ -206,9 +218,9 @@ def _check_secret_key(key: str | None) -> None:
     if not key:
         raise ConfigError(f"SECRET_KEY is not set: {how}")
     if key in KNOWN_SECRET_KEYS:
-        raise ConfigError(f"SECRET_KEY is a published example value: {how}")
+        raise ConfigError(f"{which} is a published example value: {how}")
     if len(key.encode()) < SECRET_KEY_MIN_BYTES:
-        raise ConfigError(f"SECRET_KEY is shorter than {SECRET_KEY_MIN_BYTES} bytes: {how}")
+        raise ConfigError(f"{which} is shorter than {SECRET_KEY_MIN_BYTES} bytes: {how}")
 
 
 class ProductionConfig(Config):
@@ -221,6 +233,7 @@ class ProductionConfig(Config):
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test"
+    SECRET_KEY_FALLBACKS: list[str] = []
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     REDIS_URL = None
     MAIL_SERVER = None

@@ -13,8 +13,15 @@ from tests.conftest import IsolatedClient, database_url, make_config
 from tests.e2e.cluster import ROOT, VENV_BIN
 from tests.factories import make_rep, make_support_session
 from webapp import create_app
-from webapp.config import ConfigError, ProductionConfig, cookies_secure, secret_key
+from webapp.config import (
+    ConfigError,
+    ProductionConfig,
+    cookies_secure,
+    secret_key,
+    secret_key_fallbacks,
+)
 from webapp.extensions import db
+from webapp.services.users import create_user
 
 STRONG_KEY = "k" * 48
 
@@ -192,3 +199,37 @@ def test_a_huge_anonymous_post_is_refused_before_it_is_read(live_server):
         )  # fmt: skip
         answer = connection.recv(4096)
     assert answer.startswith(b"HTTP/1.1 413")
+
+
+def test_retired_keys_come_from_the_environment_and_must_be_as_strong(tmp_path, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY_FALLBACKS", f"{'a' * 40}, {'b' * 40}")
+    assert secret_key_fallbacks() == ["a" * 40, "b" * 40]
+    with pytest.raises(ConfigError, match="SECRET_KEY_FALLBACKS holds a key that is shorter"):
+        production(tmp_path, SECRET_KEY_FALLBACKS=["old-and-short"])
+
+
+def test_a_staff_login_survives_a_key_rotation_with_the_old_key_retired(tmp_path):
+    """After SECRET_KEY changes, a rep signed in under the old key stays signed
+    in while it is among SECRET_KEY_FALLBACKS, and is asked to log in without it."""
+    old, new = "o" * 48, "n" * 48
+
+    def app_with(**keys):
+        return production(tmp_path, WTF_CSRF_ENABLED=False, **keys)
+
+    before = app_with(SECRET_KEY=old)
+    with before.app_context():
+        db.create_all()
+        create_user("rut@example.com", "Rut Rep", "rep", "password123")
+        client = before.test_client()
+        client.post("/login", data={"email": "rut@example.com", "password": "password123"})
+        assert client.get("/support/").status_code == 200
+        cookie = client.get_cookie("session")
+    before.extensions["live"].stop()
+
+    for fallbacks, status in (([old], 200), ([], 302)):
+        after = app_with(SECRET_KEY=new, SECRET_KEY_FALLBACKS=fallbacks)
+        with after.app_context():
+            rotated = after.test_client()
+            rotated.set_cookie("session", cookie.value, domain=cookie.domain)
+            assert rotated.get("/support/").status_code == status
+        after.extensions["live"].stop()
