@@ -80,7 +80,10 @@ def pages(app, admin_email: str) -> dict:
         "page /history/?customer=lind": lambda: _ok(client.get("/history/?customer=lind")),
         "csv /reports/agents.csv": lambda: _ok(client.get("/reports/agents.csv")),
         "csv /history/export.csv, last 7 days": lambda: _ok(
-            client.get("/history/export.csv", query_string={"from": (utcnow().date() - timedelta(days=6)).isoformat()})
+            client.get(
+                "/history/export.csv",
+                query_string={"from": (utcnow().date() - timedelta(days=6)).isoformat()},
+            )
         ),
     }
 
@@ -96,7 +99,9 @@ def explain(queue_id: int) -> None:
     period = reports.default_period(utcnow().date())
     for name, subquery in (("waits", reports._waits(period)), ("seats", reports._seats(period))):
         query = subquery.element
-        sql = str(query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+        sql = str(
+            query.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+        )
         print(f"--- {name}\n")
         for (line,) in db.session.execute(sa.text(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")):
             print(line)
@@ -114,7 +119,10 @@ def main() -> None:
             return
         results = {}
         with app.test_request_context():
-            for name, action in {**searches(admin, rep, queue_id), **report_calls(queue_id)}.items():
+            for name, action in {
+                **searches(admin, rep, queue_id),
+                **report_calls(queue_id),
+            }.items():
                 results[name] = timed(action)
                 print(f"{results[name]:8.1f} ms  {name}", flush=True)
         for name, action in pages(app, admin.email).items():

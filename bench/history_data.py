@@ -23,7 +23,7 @@ from webapp.services.users import create_user
 
 SESSIONS = int(os.environ.get("BENCH_HISTORY_SESSIONS", "100000"))
 PASSWORD = "bench-password"
-FIRST = "Anna Bo Carl Dina Erik Frida Gustav Hanna Isak Jonna Karl Lena Måns Nils Ola Pia Rut Sven Åsa Örjan"
+FIRST = "Anna Bo Carl Dina Erik Frida Gustav Hanna Isak Jonna Karl Lena Måns Nils Ola Pia Åsa Örjan"
 LAST = "Andersson Berg Carlsson Dahl Ek Forsberg Holm Lind Lundqvist Nilsson Öberg Ström Wikström"
 PLACEHOLDER = "0" * 64
 
@@ -32,7 +32,12 @@ class Rows:
     """The rows of each table, with ids handed out here."""
 
     def __init__(self):
-        self.tables = {"support_sessions": [], "participants": [], "session_events": [], "offers": []}
+        self.tables = {
+            "support_sessions": [],
+            "participants": [],
+            "session_events": [],
+            "offers": [],
+        }
 
     def add(self, table: str, row: tuple) -> int:
         self.tables[table].append(row)
@@ -61,8 +66,13 @@ def people(rand: random.Random) -> tuple[str, str]:
 
 
 def staff() -> tuple[list, list, list]:
-    queue_ids = [queues.create_queue(f"Kö {name}").id for name in ("Skrivare", "Nätverk", "E-post", "Telefoni", "Konton", "Övrigt")]
-    agents = [create_user(f"agent{n}@bench.example", f"Agent {n}", "agent", PASSWORD) for n in range(40)]
+    queue_ids = [
+        queues.create_queue(f"Kö {name}").id
+        for name in ("Skrivare", "Nätverk", "E-post", "Telefoni", "Konton", "Övrigt")
+    ]
+    agents = [
+        create_user(f"agent{n}@bench.example", f"Agent {n}", "agent", PASSWORD) for n in range(40)
+    ]
     reps = [create_user(f"rep{n}@bench.example", f"Rep {n}", "rep", PASSWORD) for n in range(10)]
     create_user("admin@bench.example", "Bench Admin", "admin", PASSWORD)
     db.session.commit()
@@ -111,8 +121,10 @@ def started(session, rand, start, reps) -> tuple:
     end = start + timedelta(seconds=rand.lognormvariate(6.4, 0.7))
     seat = session.seat("rep", rep_id, rep_name, None, start, end, "session_ended")
     session.event("started", seat, start)
-    name, email = people(rand)
-    customer = session.seat("customer", None, name, None, start + timedelta(seconds=30), end, "session_ended")
+    name, _email = people(rand)
+    customer = session.seat(
+        "customer", None, name, None, start + timedelta(seconds=30), end, "session_ended"
+    )
     session.event("joined", customer, start + timedelta(seconds=30))
     session.event("ended", seat, end, reason="ended_by_rep")
     return None, end, "ended_by_rep", rep_id
@@ -137,9 +149,12 @@ def generate(queue_ids, agents, reps) -> Rows:
 
 
 COLUMNS = {
-    "support_sessions": "number, state, started_by_id, queue_id, created_at, ended_at, end_reason, version, audit_seq",
-    "participants": "support_session_id, role, user_id, name, email, joined_at, left_at, left_reason, has_microphone",
-    "session_events": "support_session_id, kind, participant_id, data, created_at, seq, prev_hash, hash",
+    "support_sessions": "number, state, started_by_id, queue_id, created_at, ended_at,"
+    " end_reason, version, audit_seq",
+    "participants": "support_session_id, role, user_id, name, email, joined_at, left_at,"
+    " left_reason, has_microphone",
+    "session_events": "support_session_id, kind, participant_id, data, created_at, seq,"
+    " prev_hash, hash",
     "offers": "support_session_id, agent_id, queue_id, message, state, created_at, decided_at",
 }
 
@@ -152,7 +167,9 @@ def copy(rows: Rows) -> None:
             with cursor.copy(f"COPY {table} (id, {columns}) FROM STDIN") as copying:
                 for row_id, row in enumerate(rows.tables[table], start=1):
                     copying.write_row((row_id, *row))
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {len(rows.tables[table])})")
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {len(rows.tables[table])})"
+            )
             cursor.execute(f"ANALYZE {table}")
     connection.commit()
 
@@ -161,7 +178,9 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
-            raise SystemExit("bench/history_data.py fills PostgreSQL (DATABASE_URL=postgresql+psycopg://…)")
+            raise SystemExit(
+                "bench/history_data.py fills PostgreSQL (DATABASE_URL=postgresql+psycopg://…)"
+            )
         if db.session.scalar(sa.text("SELECT count(*) FROM support_sessions")):
             raise SystemExit("The database already holds sessions; the bench wants an empty one.")
         rows = generate(*staff())

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 WIDTH, HEIGHT = 400, 180
-LEFT, RIGHT, TOP, BOTTOM = 36, 6, 10, 22  # room for the scale and the dates
+LEFT, RIGHT, TOP, BOTTOM = 44, 6, 10, 24  # room for the scale and the dates
 GAP = 0.2  # of each day's slot, between bars
 
 
