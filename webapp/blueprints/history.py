@@ -78,14 +78,16 @@ CSV_HEADER = (
 def export():
     """Every session the search finds (not one page), as the same user sees them."""
     filters = history.parse(request.args)
-    queue_names = {queue.id: queue.name for queue in acd.queues()}
-    rows = (_csv_row(found, queue_names) for found in history.every_match(current_user, filters))
+    # Looked up once: per row, a lazy string would ask Babel for the locale again.
+    names = {queue.id: queue.name for queue in acd.queues()}
+    names |= {state: str(text) for state, text in STATE_NAMES.items()}
+    rows = (_csv_row(found, names) for found in history.every_match(current_user, filters))
     lines = csv_export.lines([str(title) for title in CSV_HEADER], rows)
     name = f"session-history-{utcnow().date().isoformat()}.csv"
     return csv_export.response(name, lines)
 
 
-def _csv_row(support_session, queue_names: dict) -> list:
+def _csv_row(support_session, names: dict) -> list:
     people = support_session.participants
     return [
         support_session.number,
@@ -93,8 +95,8 @@ def _csv_row(support_session, queue_names: dict) -> list:
         support_session.ended_at.isoformat(sep=" ", timespec="seconds")
         if support_session.ended_at
         else "",
-        str(STATE_NAMES.get(support_session.state, support_session.state)),
-        queue_names.get(support_session.queue_id, ""),
+        names.get(support_session.state, support_session.state),
+        names.get(support_session.queue_id, ""),
         ", ".join(dict.fromkeys(p.name for p in people if p.role == "customer")),
         ", ".join(dict.fromkeys(p.name for p in people if p.role != "customer")),
     ]
