@@ -73,7 +73,7 @@ def test_a_supervisor_reads_the_reports_and_downloads_them(live_server, new_page
     expect(queue_row.locator("td").nth(0)).to_have_text("2")
     expect(queue_row.locator("td").nth(3)).to_have_text("1")
     expect(page.locator("#agents-table")).to_contain_text("Anna Agent")
-    expect(page.locator("#day-table caption")).to_contain_text(
+    expect(page.locator("#days-table caption")).to_contain_text(
         "Sessioner och tid till svar per dag"
     )
     assert downloaded_header(page, "queues").startswith("Kö,Sessioner,Förfrågningar,Besvarade")

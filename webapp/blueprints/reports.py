@@ -3,6 +3,7 @@ day, with two charts, and each table as CSV. Admins and supervisors only."""
 
 from flask import Blueprint, render_template, request
 from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
@@ -14,53 +15,30 @@ from webapp.services.errors import ServiceError
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
-# Each table's CSV columns: a header and how to read it from a row. The page
-# shows the same figures; the CSV keeps seconds as numbers for spreadsheets.
-_QUEUE = [
-    (_l("Queue"), lambda row: row["name"]),
-    (_l("Sessions"), lambda row: row["sessions"]),
-    (_l("Requests"), lambda row: row["waits"]),
-    (_l("Answered"), lambda row: row["answered"]),
-    (_l("Abandoned"), lambda row: row["abandoned"]),
-    (_l("Transferred here"), lambda row: row["transferred_in"]),
-]
-_AGENT = [
-    (_l("Agent"), lambda row: row["name"]),
-    (_l("Sessions"), lambda row: row["sessions"]),
-    (_l("Answered"), lambda row: row["answered"]),
-    (_l("Transfers"), lambda row: row["transfers"]),
-]
-_DAY = [
-    (_l("Date"), lambda row: row["key"].isoformat()),
-    (_l("Sessions"), lambda row: row["sessions"]),
-    (_l("Requests"), lambda row: row["waits"]),
-    (_l("Answered"), lambda row: row["answered"]),
-    (_l("Abandoned"), lambda row: row["abandoned"]),
-]
+
+def csv_header(columns) -> list[str]:
+    header = []
+    for column in columns:
+        if column.kind == "spread":
+            header += [
+                _("%(what)s, median (s)", what=column.title),
+                _("%(what)s, 90th percentile (s)", what=column.title),
+            ]
+        else:
+            header.append(str(column.title))
+    return header
 
 
-def _spread_columns(name: str, what) -> list:
-    return [
-        (_l("%(what)s, median (s)", what=what), lambda row: row[name].median),
-        (_l("%(what)s, 90th percentile (s)", what=what), lambda row: row[name].p90),
-    ]
-
-
-TABLES = {
-    "queues": (
-        reports.by_queue,
-        _QUEUE
-        + _spread_columns("wait", _l("Time to answer"))
-        + _spread_columns("handle", _l("Handle time")),
-    ),
-    "agents": (
-        reports.by_agent,
-        _AGENT
-        + _spread_columns("wait", _l("Time to answer"))
-        + _spread_columns("handle", _l("Handle time")),
-    ),
-    "days": (reports.by_day, _DAY + _spread_columns("wait", _l("Time to answer"))),
-}
+def csv_cells(columns, row: dict) -> list:
+    """One row of a report's CSV: seconds stay numbers for spreadsheets."""
+    cells = []
+    for column in columns:
+        value = row[column.key]
+        if column.kind == "spread":
+            cells += [value.median, value.p90]
+        else:
+            cells.append(value.isoformat() if column.kind == "date" else value)
+    return cells
 
 
 @bp.before_request
@@ -80,9 +58,12 @@ def index():
     if error is None:
         days = reports.by_day(period)
         context |= {
-            "queue_rows": reports.by_queue(period),
-            "agent_rows": reports.by_agent(period),
-            "day_rows": days,
+            "tables": [
+                ("queues", _l("Per queue"), reports.QUEUE_COLUMNS, reports.by_queue(period)),
+                ("agents", _l("Per agent"), reports.AGENT_COLUMNS, reports.by_agent(period)),
+            ],
+            "day_columns": reports.DAY_COLUMNS,
+            "day_rows": days[::-1],  # the newest first
             "sessions_chart": _chart(days, lambda row: row["sessions"], _count),
             "wait_chart": _chart(days, lambda row: row["wait"].median, seconds),
         }
@@ -92,10 +73,9 @@ def index():
 @bp.get("/<any(queues, agents, days):table>.csv")
 def export(table: str):
     period = reports.parse(request.args, utcnow().date())
-    compute, columns = TABLES[table]
+    compute, columns = reports.TABLES[table]
     rows = compute(period)
-    header = [str(title) for title, _read in columns]
-    lines = csv_export.lines(header, ([read(row) for _title, read in columns] for row in rows))
+    lines = csv_export.lines(csv_header(columns), (csv_cells(columns, row) for row in rows))
     name = f"report-{table}-{period.date_from.isoformat()}-{period.date_to.isoformat()}.csv"
     return csv_export.response(name, lines)
 

@@ -150,8 +150,52 @@ def _seats(period: Period) -> sa.Subquery:
     return query.subquery()
 
 
-# The figures of each table: adding one (the customers' rating, say) is a line
-# here and, if it needs another table, a join in `_waits` or `_seats`.
+@dataclass(frozen=True)
+class Column:
+    """A column of a report, on the page and in its CSV: "text", "date",
+    "count", "mean" (one cell each) or "spread" (a median and a 90th
+    percentile of seconds)."""
+
+    kind: str
+    title: object
+    key: str
+
+
+TIME_TO_ANSWER, HANDLE_TIME = _l("Time to answer"), _l("Handle time")
+
+# What each table shows, in order. Adding a figure (the customers' mean
+# rating and how many rated, say) is a Column here and its aggregate in the
+# figures below, e.g. `means={"rating": waits.c.rating}` and
+# `"ratings": sa.func.count(waits.c.rating)`, with the rating joined into
+# `_waits` or `_seats`; the page, the CSV and both databases follow.
+QUEUE_COLUMNS = (
+    Column("text", _l("Queue"), "name"),
+    Column("count", _l("Sessions"), "sessions"),
+    Column("count", _l("Requests"), "waits"),
+    Column("count", _l("Answered"), "answered"),
+    Column("count", _l("Abandoned"), "abandoned"),
+    Column("count", _l("Transferred here"), "transferred_in"),
+    Column("spread", TIME_TO_ANSWER, "wait"),
+    Column("spread", HANDLE_TIME, "handle"),
+)
+AGENT_COLUMNS = (
+    Column("text", _l("Agent"), "name"),
+    Column("count", _l("Sessions"), "sessions"),
+    Column("count", _l("Answered"), "answered"),
+    Column("count", _l("Transfers"), "transfers"),
+    Column("spread", TIME_TO_ANSWER, "wait"),
+    Column("spread", HANDLE_TIME, "handle"),
+)
+DAY_COLUMNS = (
+    Column("date", _l("Date"), "key"),
+    Column("count", _l("Sessions"), "sessions"),
+    Column("count", _l("Requests"), "waits"),
+    Column("count", _l("Answered"), "answered"),
+    Column("count", _l("Abandoned"), "abandoned"),
+    Column("spread", TIME_TO_ANSWER, "wait"),
+)
+
+
 def _queue_figures(waits: sa.Subquery) -> Figures:
     return Figures(
         counts={
@@ -231,3 +275,10 @@ def by_day(period: Period) -> list[dict]:
         row.update(key=day, sessions=started.get(day, 0))
         rows.append(row)
     return rows
+
+
+TABLES = {
+    "queues": (by_queue, QUEUE_COLUMNS),
+    "agents": (by_agent, AGENT_COLUMNS),
+    "days": (by_day, DAY_COLUMNS),
+}
