@@ -95,7 +95,10 @@ def _waits(period: Period) -> sa.Subquery:
             event.support_session_id,
             event.kind,
             event.created_at,
-            event.data["queue_id"].as_integer().label("queue_id"),
+            # Parsed for the starts only: the JSON of every end would be waste.
+            sa.case((event.kind.in_(WAIT_STARTS), event.data["queue_id"].as_integer())).label(
+                "queue_id"
+            ),
             sa.func.lead(event.kind).over(**order).label("next_kind"),
             sa.func.lead(event.created_at).over(**order).label("next_at"),
             sa.func.lead(event.participant_id).over(**order).label("next_seat"),
