@@ -5,7 +5,7 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 PORT    ?= 5000
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test test-postgres bench bench-slow-reader install install-dev translations catalogs browser lint serve clean
+.PHONY: run test test-postgres bench bench-slow-reader bench-history install install-dev translations catalogs browser lint serve clean
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -53,6 +53,18 @@ bench: install-dev
 # What one socket that never reads costs the others (bench/README.md, #13 item 2).
 bench-slow-reader: install-dev
 	cd bench && ../$(PY) slow_reader.py
+
+# The history search and the reports on 100,000 generated sessions (bench/README.md, #16).
+# Drops and refills its own database on the local PostgreSQL.
+HISTORY_DB  ?= supportcenter_history_bench
+HISTORY_URL := postgresql+psycopg://postgres@127.0.0.1:5432/$(HISTORY_DB)
+HISTORY_ENV := DATABASE_URL=$(HISTORY_URL) SECRET_KEY=history-bench-key-history-bench-key-0000
+bench-history: install-dev
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "DROP DATABASE IF EXISTS $(HISTORY_DB) WITH (FORCE)"
+	psql -h 127.0.0.1 -U postgres -d postgres -qc "CREATE DATABASE $(HISTORY_DB)"
+	$(HISTORY_ENV) $(FLASK) db upgrade
+	$(HISTORY_ENV) $(PY) bench/history_data.py
+	$(HISTORY_ENV) $(PY) bench/history_bench.py
 
 # Debian's chromium for the browser tests, nginx for the reverse-proxy test,
 # coturn for the TURN relay test.

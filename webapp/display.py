@@ -12,6 +12,7 @@ from babel import Locale
 from babel.dates import format_date, format_time, format_timedelta
 from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 # Set by ui.js from the browser's own setting, on every page before the first
@@ -88,7 +89,22 @@ def duration(span: timedelta | None) -> str:
     )
 
 
+def seconds(value: float | None) -> str:
+    """A report's wait or handle time: 45 s, 3 min 20 s, 1 h 5 min."""
+    if value is None:
+        return "\u2013"  # an en dash: nothing to measure
+    whole = round(value)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes)
+    if minutes:
+        return _("%(minutes)d min %(seconds)d s", minutes=minutes, seconds=secs)
+    return _("%(seconds)d s", seconds=secs)
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(local_time)
     app.add_template_filter(duration)
+    app.add_template_filter(seconds)
     app.add_template_global(icon)

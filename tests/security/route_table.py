@@ -78,6 +78,7 @@ PATH_VALUES = {
     "join.redeem": {"token": ("token", "customer")},
     "support.redeem": {"token": ("token", "other_rep")},
     "live_user.user_socket": {"view_name": ("literal", "inbox")},
+    "reports.export": {"table": ("literal", "queues")},
 }
 
 EXPECTED = {
@@ -145,6 +146,10 @@ EXPECTED = {
     ("POST", "history.add_note"): staff_only(
         refused=(404,), controller=(400,), assistant=(400,), admin=(400,)
     ),
+    ("GET", "history.export"): staff_only(200),
+    # Rapporter: everyone's figures, for admins and supervisors only.
+    ("GET", "reports.index"): staff_only(admin=(200,)),
+    ("GET", "reports.export"): staff_only(admin=(200,)),
     # Snabbsvar: one's own and the shared ones; an empty form is refused.
     ("GET", "replies.index"): staff_only(200),
     ("GET", "replies.choices"): staff_only(200),

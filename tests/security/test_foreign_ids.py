@@ -212,6 +212,22 @@ OTHER_TRIES = [
         {"queue_id": "queue", "user_id": "agent"},
     ),
     Try(
+        "a report of no queue",
+        ADMIN,
+        "GET",
+        "reports.export",
+        {"table": ("literal", "agents")},
+        form={"queue": ("literal", "999999")},
+        acceptable=frozenset({400}),
+    ),
+    Try(
+        "a report by a rep",
+        REP,
+        "GET",
+        "reports.export",
+        {"table": ("literal", "queues")},
+    ),
+    Try(
         "T as a tab of the multi-session window",
         CONTROLLER,
         "GET",

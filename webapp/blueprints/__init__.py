@@ -18,6 +18,7 @@ def register_blueprints(app: Flask) -> None:
         multi,
         ops,
         replies,
+        reports,
         support,
     )
 
@@ -36,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
         ops,
         replies,
         history,
+        reports,
     ):
         app.register_blueprint(module.bp)
     for module in (acd, admin_queues):  # WebACD (R6)

@@ -5,7 +5,8 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from webapp.services import acd, audit, history, notes
+from webapp.models.base import utcnow
+from webapp.services import acd, audit, csv_export, history, notes
 from webapp.services.errors import ServiceError
 from webapp.web import ACTIVITY_NAMES, is_htmx
 
@@ -59,6 +60,46 @@ def index():
     if is_htmx() and request.headers.get("HX-Target") == "history-results":
         return render_template("history/_results.html", **context), status
     return render_template("history/index.html", **context), status
+
+
+STATE_NAMES = {"ended": _l("Ended"), "queued": _l("In a queue"), "active": _l("Running")}
+CSV_HEADER = (
+    _l("Session number"),
+    _l("Started (UTC)"),
+    _l("Ended (UTC)"),
+    _l("State"),
+    _l("Queue"),
+    _l("Customers"),
+    _l("Staff"),
+)
+
+
+@bp.get("/export.csv")
+def export():
+    """Every session the search finds (not one page), as the same user sees them."""
+    filters = history.parse(request.args)
+    # Looked up once: per row, a lazy string would ask Babel for the locale again.
+    names = {queue.id: queue.name for queue in acd.queues()}
+    names |= {state: str(text) for state, text in STATE_NAMES.items()}
+    rows = (_csv_row(found, names) for found in history.every_match(current_user, filters))
+    lines = csv_export.lines([str(title) for title in CSV_HEADER], rows)
+    name = f"session-history-{utcnow().date().isoformat()}.csv"
+    return csv_export.response(name, lines)
+
+
+def _csv_row(support_session, names: dict) -> list:
+    people = support_session.participants
+    return [
+        support_session.number,
+        support_session.created_at.isoformat(sep=" ", timespec="seconds"),
+        support_session.ended_at.isoformat(sep=" ", timespec="seconds")
+        if support_session.ended_at
+        else "",
+        names.get(support_session.state, support_session.state),
+        names.get(support_session.queue_id, ""),
+        ", ".join(dict.fromkeys(p.name for p in people if p.role == "customer")),
+        ", ".join(dict.fromkeys(p.name for p in people if p.role != "customer")),
+    ]
 
 
 @bp.get("/<int:support_session_id>")

@@ -56,7 +56,8 @@ class SupportSession(db.Model):
     queue_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("queues.id"), index=True)
     transfer_message: so.Mapped[str | None] = so.mapped_column(sa.String(345))
     queued_at: so.Mapped[datetime | None]
-    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # Indexed for the history's newest-first pages and the reports' days.
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
     ended_at: so.Mapped[datetime | None]
     end_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     # The head of the session's event chain (webapp/services/audit.py): the
@@ -107,7 +108,8 @@ class Participant(db.Model):
     # sha256 of the secret a customer's browser holds; the secret itself is
     # never stored, so a database leak does not hand out seats in sessions.
     secret_hash: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
-    joined_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # Indexed for the reports: the staff seats of a period (#16).
+    joined_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
     left_at: so.Mapped[datetime | None]
     left_reason: so.Mapped[str | None] = so.mapped_column(sa.String(32))
     # What the page reported of its browser; R5.5 keeps a voice call going
@@ -181,6 +183,8 @@ class SessionEvent(db.Model):
     __tablename__ = "session_events"
     __table_args__ = (
         sa.UniqueConstraint("support_session_id", "seq", name="uq_session_events_seq"),
+        # The reports read the waits of a period: a few kinds, a time range.
+        sa.Index("ix_session_events_kind_created_at", "kind", "created_at"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)

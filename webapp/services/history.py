@@ -3,6 +3,7 @@ running. A rep or an agent sees the sessions they took part in; an admin and
 a supervisor see all. Filters come from the URL, so a search can be shared."""
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -69,15 +70,9 @@ def parse(args) -> Filters:
         raise ServiceError(_l("A session number has digits only."), 400, field="number")
     customer = " ".join(args.get("customer", "").split())[:TEXT_MAX]
     staff = " ".join(args.get("staff", "").split())[:TEXT_MAX]
-    queue_id = None
-    if args.get("queue", "").strip():
-        raw = args["queue"].strip()
-        queue = db.session.get(Queue, int(raw)) if raw.isdecimal() and len(raw) < 10 else None
-        if queue is None:
-            raise ServiceError(_l("There is no such queue."), 400, field="queue")
-        queue_id = queue.id
-    date_from = _date(args.get("from", ""), "from")
-    date_to = _date(args.get("to", ""), "to")
+    queue_id = parse_queue(args.get("queue", ""))
+    date_from = parse_date(args.get("from", ""), "from")
+    date_to = parse_date(args.get("to", ""), "to")
     if date_from and date_to and date_from > date_to:
         raise ServiceError(_l("The first date must come before the last."), 400, field="to")
     raw_page = args.get("page", "1").strip() or "1"
@@ -86,7 +81,18 @@ def parse(args) -> Filters:
     return Filters(number, customer, staff, queue_id, date_from, date_to, int(raw_page))
 
 
-def _date(raw: str, field: str) -> date | None:
+def parse_queue(raw: str) -> int | None:
+    """A queue's id from the URL, or None for any queue; an unknown one is refused."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    queue = db.session.get(Queue, int(raw)) if raw.isdecimal() and len(raw) < 10 else None
+    if queue is None:
+        raise ServiceError(_l("There is no such queue."), 400, field="queue")
+    return queue.id
+
+
+def parse_date(raw: str, field: str) -> date | None:
     raw = raw.strip()
     if not raw:
         return None
@@ -127,7 +133,8 @@ def _taking_part(role_clause, text: str):
     )
 
 
-def search(user: User, filters: Filters) -> Results:
+def _matching(user: User, filters: Filters) -> sa.Select:
+    """The sessions of a search, before paging; the page and the CSV share it."""
     query = _visible_to(user)
     if filters.number:
         query = query.where(SupportSession.number.like(f"%{filters.number}%"))
@@ -148,6 +155,11 @@ def search(user: User, filters: Filters) -> Results:
     if filters.date_to:
         next_day = datetime.combine(filters.date_to + timedelta(days=1), time())
         query = query.where(SupportSession.created_at < next_day)
+    return query
+
+
+def search(user: User, filters: Filters) -> Results:
+    query = _matching(user, filters)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     pages = max(1, math.ceil(total / PAGE_SIZE))
     if filters.page > pages:
@@ -159,6 +171,18 @@ def search(user: User, filters: Filters) -> Results:
         .offset((filters.page - 1) * PAGE_SIZE)
     ).all()
     return Results(list(sessions), total, filters.page, pages)
+
+
+def every_match(user: User, filters: Filters) -> Iterator[SupportSession]:
+    """All sessions of a search, newest first, for the CSV export: read in
+    batches, so 100,000 rows never sit in memory at once."""
+    query = (
+        _matching(user, filters)
+        .options(so.selectinload(SupportSession.participants))
+        .order_by(SupportSession.created_at.desc(), SupportSession.id.desc())
+        .execution_options(yield_per=500)
+    )
+    yield from db.session.scalars(query)
 
 
 def session_for(user: User, support_session_id: int) -> SupportSession:
