@@ -300,6 +300,12 @@ def test_agent_window_and_admin_pages(live_server, open_page, audit, locale):
     audit.check(ada, "admin settings")
     ada.goto(base + "/admin/queues/")
     audit.check(ada, "admin queues")
+    # Rapporter (#16): charts, tables, and a refused period.
+    ada.goto(base + "/reports/")
+    expect(ada.locator("svg.bars")).to_have_count(2)
+    audit.check(ada, "reports")
+    ada.goto(base + "/reports/?from=2026-12-31&to=2026-01-01")
+    audit.check(ada, "reports, a period refused")
     # Snabbsvar (#17): the page, with a refused reply, and the chat's list open.
     ada.goto(base + "/support/replies/")
     ada.locator("#reply-name").fill("Hälsning")

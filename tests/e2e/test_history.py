@@ -42,7 +42,7 @@ def test_a_rep_finds_a_session_and_reads_its_story(live_server, new_page):
     )
 
     history.goto(base + "/history/?customer=kim")
-    history.locator("#history-results a").first.click()
+    history.locator("#history-results a.number").first.click()
     expect(history.locator(".timeline")).to_contain_text("Rut Rep startade sessionen")
     expect(history.locator(".timeline")).to_contain_text("Kim Kund anslöt")
     expect(history.locator(".chat-log")).to_contain_text("Skrivaren blinkar rött.")
