@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.factories import allow_recording
 from tests.security.world import ANONYMOUS, CONTROLLER, CUSTOMER, World, stray_uploads
 from webapp.extensions import db
 from webapp.models import (
@@ -120,6 +121,7 @@ class Fresh:
         assistant = sessions.assist(db.session.get(User, world.ids["rep"]), support_session)
         customer, secret = sessions.join_as_customer(support_session, "Kim Kund")
         activities.start_activity(rep_seat, ActivityKind.VIDEO)
+        allow_recording(support_session)
         recording = activities.start_activity(rep_seat, ActivityKind.RECORDING)
         with world.clients[CUSTOMER].session_transaction() as browser_session:
             browser_session["seats"] = {str(support_session.id): secret}

@@ -171,6 +171,13 @@ EXPECTED = {
     ),
     # Recordings are for the staff.
     ("GET", "files.download_recording"): participants_only(controller=(200,), assistant=(200,)),
+    # Recording consent (#16 item 4): the controller asks, a customer answers.
+    ("POST", "consent.ask"): participants_only(
+        controller=(200,), assistant=(403,), customer=(403,)
+    ),
+    ("POST", "consent.answer"): participants_only(
+        controller=(403,), assistant=(403,), customer=(400,)
+    ),
 }
 
 # Requests that end something the rest of the walk needs, done last, in

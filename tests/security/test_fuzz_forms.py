@@ -171,6 +171,16 @@ TARGETS = [
         fresh=True,
     ),
     Target(
+        "answer the recording question",
+        CUSTOMER,
+        "POST",
+        "consent.answer",
+        lambda w, s: form(
+            decision=st.one_of(st.sampled_from(["allow", "deny", "withdraw"]), ANY_TEXT)
+        ),
+        fresh=True,
+    ),
+    Target(
         "send a file",
         CUSTOMER,
         "POST",
@@ -236,6 +246,7 @@ FORMLESS = {
     "multi.close_ended",
     "join.leave",
     "replies.remove",
+    "consent.ask",
 }
 
 

@@ -35,7 +35,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import IsolatedClient, database_url, make_config
-from tests.factories import make_rep
+from tests.factories import allow_recording, make_rep
 from webapp import create_app
 from webapp.extensions import db
 from webapp.invitation_mail import compose
@@ -119,6 +119,7 @@ def record(seat) -> tuple[int, int, int]:
     """The seat shares its desktop and records it; returns the ids of the
     share, the recording activity and the stored recording."""
     share = activities.start_activity(seat, ActivityKind.DESKTOP_SHARING)
+    allow_recording(seat.support_session)
     recording = activities.start_activity(seat, ActivityKind.RECORDING)
     stored = recordings.receive(seat, recording.id, recordings.Chunk(0, b"webm", 1000), "sv")
     recordings.receive(seat, recording.id, None, "sv")

@@ -8,6 +8,7 @@ def register_blueprints(app: Flask) -> None:
         admin,
         admin_queues,
         auth,
+        consent,
         dashboard,
         files,
         history,
@@ -36,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
         ops,
         replies,
         history,
+        consent,
     ):
         app.register_blueprint(module.bp)
     for module in (acd, admin_queues):  # WebACD (R6)

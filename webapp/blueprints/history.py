@@ -30,6 +30,10 @@ EVENT_TEXTS = {
     "recording_finished": _l("%(who)s's recording was saved"),
     "tab_closed": _l("The session's tab was closed"),
     "ended": _l("The session ended"),
+    "consent_asked": _l("%(who)s asked %(to)s to allow recording"),
+    "consent_allowed": _l("%(who)s allowed recording"),
+    "consent_denied": _l("%(who)s declined recording"),
+    "consent_withdrawn": _l("%(who)s withdrew consent to recording"),
 }
 
 
