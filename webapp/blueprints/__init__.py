@@ -10,6 +10,7 @@ def register_blueprints(app: Flask) -> None:
         auth,
         consent,
         dashboard,
+        feedback,
         files,
         history,
         join,
@@ -38,6 +39,7 @@ def register_blueprints(app: Flask) -> None:
         replies,
         history,
         consent,
+        feedback,
     ):
         app.register_blueprint(module.bp)
     for module in (acd, admin_queues):  # WebACD (R6)

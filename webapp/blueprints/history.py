@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from webapp.services import acd, audit, history
+from webapp.services import acd, audit, history, ratings
 from webapp.services.errors import ServiceError
 from webapp.web import ACTIVITY_NAMES, is_htmx
 
@@ -34,6 +34,8 @@ EVENT_TEXTS = {
     "consent_allowed": _l("%(who)s allowed recording"),
     "consent_denied": _l("%(who)s declined recording"),
     "consent_withdrawn": _l("%(who)s withdrew consent to recording"),
+    "rated": _l("%(who)s rated the session"),
+    "receipt_sent": _l("%(who)s asked for a receipt by email"),
 }
 
 
@@ -75,6 +77,7 @@ def show(support_session_id: int):
         record=record,
         event_text=lambda event: _event_text(event, record),
         audit=audit.verify_session(support_session),
+        ratings=ratings.of_session(support_session.id),
     )
 
 
