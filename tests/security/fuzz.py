@@ -124,7 +124,11 @@ class Fresh:
         allow_recording(support_session)
         recording = activities.start_activity(rep_seat, ActivityKind.RECORDING)
         with world.clients[CUSTOMER].session_transaction() as browser_session:
-            browser_session["seats"] = {str(support_session.id): secret}
+            browser_session["seats"] = {
+                # Its end page's forms are fuzzed too (#16 item 4).
+                str(world.ids["ended_session"]): world.secrets["ended_customer"],
+                str(support_session.id): secret,
+            }
         self.ids = {
             "session": support_session.id,
             "number": support_session.number,

@@ -181,6 +181,22 @@ TARGETS = [
         fresh=True,
     ),
     Target(
+        "rate an ended session",
+        CUSTOMER,
+        "POST",
+        "feedback.rate",
+        lambda w, s: form(
+            score=st.one_of(st.sampled_from(["1", "5", "0", "6"]), ANY_TEXT), comment=ANY_TEXT
+        ),
+    ),
+    Target(
+        "ask for a receipt",
+        CUSTOMER,
+        "POST",
+        "feedback.receipt",
+        lambda w, s: form(email=st.one_of(st.sampled_from(["kim@example.com", "x@"]), ANY_TEXT)),
+    ),
+    Target(
         "send a file",
         CUSTOMER,
         "POST",

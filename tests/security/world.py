@@ -154,6 +154,11 @@ def build(app: Flask) -> World:
     for kind, user in people.items():
         log_in(world.clients[kind], user.email)
     seat_customer(world.clients[CUSTOMER], world.ids["session"], world.secrets[CUSTOMER])
+    # The customer's browser also keeps its seat of an earlier, ended session:
+    # its end page takes a rating and sends a receipt (#16 item 4).
+    seat_customer(
+        world.clients[CUSTOMER], world.ids["ended_session"], world.secrets["ended_customer"]
+    )
     seat_customer(
         world.clients[OTHER_CUSTOMER], world.ids["other_session"], world.secrets[OTHER_CUSTOMER]
     )
@@ -163,7 +168,7 @@ def build(app: Flask) -> World:
 def _ended_session(world: World, people: dict) -> None:
     ended, rep_seat = sessions.start_session(people[CONTROLLER])
     sessions.assist(people[ASSISTANT], ended)
-    sessions.join_as_customer(ended, "Eva Förr")
+    _eva, world.secrets["ended_customer"] = sessions.join_as_customer(ended, "Eva Förr")
     sessions.end_session(rep_seat)
     world.ids["ended_session"] = ended.id
 
