@@ -118,6 +118,7 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
     representatives: dict[str, Participant] = {}
     kinds: dict[int, str] = {}
     asked = consent.asked_ids(support_session)
+    consent_panel = consent.ever_asked(support_session)
     for participant in support_session.participants:
         if participant.left_at is None or not support_session.is_open:
             kind = viewer_kind(support_session, participant, asked)
@@ -134,8 +135,9 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
                     "session/_status.html",
                     "session/_activities.html",
                     "session/_media_controls.html",
-                    "session/_consent.html",
                 ]
+                if consent_panel:  # a session nobody was asked to record pays nothing
+                    parts.append("session/_consent.html")
                 if not kind.startswith("customer"):  # staff controls follow control (R5.2)
                     parts += ["dashboard/_session_actions.html", "dashboard/_tools_actions.html"]
                 html[kind] = "".join(render_template(part, oob=True, **context) for part in parts)

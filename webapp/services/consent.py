@@ -69,6 +69,12 @@ def asked_ids(support_session: SupportSession) -> frozenset[int]:
     )
 
 
+def ever_asked(support_session: SupportSession) -> bool:
+    """Whether anyone of the session was ever asked: its consent panel can
+    only change from then on."""
+    return any(participant.recording_consent for participant in support_session.participants)
+
+
 def _state(decisions) -> str:
     decisions = list(decisions)
     if not decisions or all(d == ConsentDecision.ALLOWED for d in decisions):
