@@ -4,6 +4,7 @@ the customer's language, a few per seat. Every bad input is refused with a
 clear message and stores nothing."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -12,7 +13,8 @@ from tests.factories import make_rep, make_support_session
 from tests.helpers import join, switch_language
 from webapp.extensions import db
 from webapp.models import ActivityKind, SessionRating, SupportSession
-from webapp.services import activities, files, ratings, sessions
+from webapp.models.base import utcnow
+from webapp.services import activities, files, ratings, retention, sessions
 
 HTMX = {"HX-Request": "true"}
 
@@ -181,3 +183,13 @@ def test_the_summary_counts_and_averages_over_the_sessions_asked(app, login_as):
     ended = db.select(SupportSession.id).where(SupportSession.number == first.number)
     assert ratings.summary(ended) == ratings.Summary(1, 4.0)
     assert ratings.summary([]) == ratings.Summary(0, None)
+
+
+def test_retention_removes_a_ratings_comment_and_keeps_its_score(app, login_as):
+    support_session, _rep, kim_client, _kim = ended_with_kim(app, login_as)
+    rate(kim_client, support_session, "2", "Mitt telefonnummer är 070-1234567")
+    retention.purge_older_than(0, now=utcnow() + timedelta(days=1))
+    db.session.expire_all()
+    [rating] = stored()
+    assert (rating.score, rating.comment) == (2, None)
+    assert ratings.summary([support_session.id]) == ratings.Summary(1, 2.0)

@@ -15,7 +15,14 @@ import sqlalchemy as sa
 from flask import current_app
 
 from webapp.extensions import db
-from webapp.models import ChatMessage, SessionEvent, SessionFile, SessionState, SupportSession
+from webapp.models import (
+    ChatMessage,
+    SessionEvent,
+    SessionFile,
+    SessionRating,
+    SessionState,
+    SupportSession,
+)
 from webapp.models.base import utcnow
 from webapp.services import audit
 
@@ -71,6 +78,14 @@ def _purge_sessions(ids: list[int], purged: Purged) -> None:
         removed = db.session.execute(sa.delete(table).where(table.support_session_id.in_(ids)))
         setattr(purged, counter, getattr(purged, counter) + removed.rowcount)
     db.session.execute(sa.delete(SessionFile).where(SessionFile.support_session_id.in_(ids)))
+    # A rating's comment is what the customer typed, like a chat line; its
+    # score stays for the reports (#16 item 4).
+    db.session.execute(
+        sa.update(SessionRating)
+        .where(SessionRating.support_session_id.in_(ids))
+        .values(comment=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     # Files go after the rows: a crash in between leaves files no row names,
     # never a row whose download fails.
