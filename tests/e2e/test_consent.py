@@ -66,6 +66,14 @@ def shot(page, name):
     page.screenshot(path=ARTIFACTS / f"consent-{name}.png", full_page=True)
 
 
+def shots(page, name):
+    """The page at phone width too, then back at laptop width."""
+    shot(page, f"{name}-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, f"{name}-390")
+    page.set_viewport_size({"width": 1366, "height": 900})
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("language", ["sv", "en"])
 def test_the_customer_allows_then_withdraws(live_server, new_page, language):
@@ -77,7 +85,7 @@ def test_the_customer_allows_then_withdraws(live_server, new_page, language):
     expect(rep.locator(".consent-card")).to_contain_text(words["waiting"])
     expect(recording_on(rep)).to_have_count(0)  # nothing records while Kim decides
     shot(kim, f"prompt-{language}-390")
-    shot(rep, f"rep-waiting-{language}-1366")
+    shots(rep, f"rep-waiting-{language}")
 
     prompt.get_by_role("button", name=words["allow"]).click()
     for page in (rep, kim):

@@ -56,6 +56,10 @@ class Media {
       audioTracks: () => this.stage.audioTracks(),
       showing: (key) => this.stage.has(key),
       consent: () => document.querySelector("[data-consent]")?.dataset.consent,
+      markConsent: (state) => {
+        const panel = document.querySelector("[data-consent]");
+        if (panel) panel.dataset.consent = state;
+      },
       consentUrl: section.dataset.consentUrl,
       activitiesUrl: section.dataset.activitiesUrl,
       recordingsUrl: section.dataset.recordingsUrl,

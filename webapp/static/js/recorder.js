@@ -14,7 +14,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Recorder {
   // hooks: {text, say(message), status(message), changed(), recordable(),
-  //         audioTracks(), showing(key), consent(), activitiesUrl, recordingsUrl, consentUrl}
+  //         audioTracks(), showing(key), consent(), markConsent(state),
+  //         activitiesUrl, recordingsUrl, consentUrl}
   constructor(hooks) {
     this.hooks = hooks;
     this.current = null; // the recording running now: {activityId, recorder, key, …}
@@ -41,6 +42,9 @@ export class Recorder {
       const answer = await post(this.hooks.consentUrl);
       if (!answer.ok) return this.hooks.say(answer.error || this.hooks.text.msgFailed);
       if (answer.state === "allowed") return await this.start();
+      // What the page showed may predate the question (a customer who came
+      // since was never asked): only a panel pushed after it may say "allowed".
+      this.hooks.markConsent(answer.state);
       this.waiting = true;
       this.hooks.status(this.hooks.text.msgConsentWaiting);
       this.hooks.changed();
