@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from webapp.extensions import db
 from webapp.models import Offer, OfferState, Participant, SessionEvent, SupportSession, User
-from webapp.services import sessions
+from webapp.services import consent, sessions
 from webapp.services.users import create_user
 
 _counter = itertools.count(1)
@@ -56,3 +56,12 @@ def event_kinds(support_session):
             .order_by(SessionEvent.id)
         )
     )
+
+
+def allow_recording(support_session: SupportSession) -> None:
+    """Every customer present allows recording, as their pages would (#16 item 4)."""
+    consent.ask(support_session.controller)
+    asked = consent.asked_ids(support_session)
+    for customer in support_session.present_participants():
+        if customer.id in asked:
+            consent.answer(customer, allow=True)

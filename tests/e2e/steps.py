@@ -113,3 +113,9 @@ def open_window_tab(rep):
     frame.get_by_role("dialog").get_by_role("button", name="Avbryt").click()
     expect(frame.locator("[data-connection]")).to_have_attribute("data-connection", "open")
     return tab.locator(".tab-number").inner_text().replace(" ", ""), frame
+
+
+def allow_recording(*customers, allow="Tillåt"):
+    """Each customer answers "Supporten vill spela in sessionen" (#16 item 4)."""
+    for customer in customers:
+        customer.locator(".consent-prompt").get_by_role("button", name=allow).click()

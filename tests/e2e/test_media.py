@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.steps import (
+    allow_recording,
     join_by_number,
     log_in_and_start,
     make_rut,
@@ -57,6 +58,7 @@ def test_a_customer_shares_and_everyone_sees_it_and_the_rep_records(live_server,
 
     # Recording is on for everyone to see, and ends up stored and downloadable.
     press(rep, "Inspelning")
+    allow_recording(kim, ola)
     for page in (rep, kim, ola):
         expect(page.locator("#session-status .recording-on")).to_contain_text("spelar in")
     rep.wait_for_timeout(2500)
@@ -180,6 +182,7 @@ def test_a_recording_running_when_the_rep_ends_the_session_is_kept(live_server, 
     press(rep, "Video")
     wait_decoded(kim, "video", me(rep))
     press(rep, "Inspelning")
+    allow_recording(kim)
     expect(kim.locator("#session-status .recording-on")).to_be_visible()
     rep.wait_for_timeout(1500)
 

@@ -8,7 +8,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import me, press, rep_with_a_customer, shown, wait_decoded
+from tests.e2e.steps import allow_recording, me, press, rep_with_a_customer, shown, wait_decoded
 
 # Loads a recording the way a player would, from the page's own origin, and
 # tells its length, whether it seeks to 4 s and decodes a picture there.
@@ -63,6 +63,7 @@ def test_a_recording_whose_tab_closes_without_stopping_is_kept_and_plays(live_se
 
     rep.route("**/recordings", blip)
     press(rep, "Inspelning")
+    allow_recording(kim)
     started = time.monotonic()
     expect(kim.locator("#session-status .recording-on")).to_be_visible()
     # Listed on the rep's page from its first part, while it records.

@@ -8,7 +8,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.conftest import IsolatedClient, make_config
-from tests.factories import make_rep, make_support_session
+from tests.factories import allow_recording, make_rep, make_support_session
 from tests.helpers import join, switch_language
 from webapp import create_app
 from webapp.extensions import db
@@ -161,6 +161,7 @@ def test_the_recorder_stores_a_recording_only_staff_download(app, session_with_c
     support_session, rep_client, customer_client = session_with_customer
     rep_seat = support_session.controller
     activities.start_activity(rep_seat, ActivityKind.VIDEO)
+    allow_recording(support_session)
     recording = activities.start_activity(rep_seat, ActivityKind.RECORDING)
     url = f"/sessions/{support_session.id}/recordings"
     refused = customer_client.post(url, data=chunk(recording.id, b"x"))

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.factories import allow_recording
 from tests.security.world import ANONYMOUS, CONTROLLER, CUSTOMER, World, stray_uploads
 from webapp.extensions import db
 from webapp.models import (
@@ -121,9 +122,14 @@ class Fresh:
         assistant = sessions.assist(db.session.get(User, world.ids["rep"]), support_session)
         customer, secret = sessions.join_as_customer(support_session, "Kim Kund")
         activities.start_activity(rep_seat, ActivityKind.VIDEO)
+        allow_recording(support_session)
         recording = activities.start_activity(rep_seat, ActivityKind.RECORDING)
         with world.clients[CUSTOMER].session_transaction() as browser_session:
-            browser_session["seats"] = {str(support_session.id): secret}
+            browser_session["seats"] = {
+                # Its end page's forms are fuzzed too (#16 item 4).
+                str(world.ids["ended_session"]): world.secrets["ended_customer"],
+                str(support_session.id): secret,
+            }
         self.ids = {
             "session": support_session.id,
             "number": support_session.number,

@@ -73,6 +73,9 @@ DEFAULT_VALUES = {
 
 PATH_VALUES = {
     "dashboard.record": {"support_session_id": "ended_session"},
+    "feedback.panel": {"support_session_id": "ended_session"},
+    "feedback.rate": {"support_session_id": "ended_session"},
+    "feedback.receipt": {"support_session_id": "ended_session"},
     "files.download_recording": {"file_id": "recording"},
     "admin.save_rep": {"user_id": "rep"},
     "join.redeem": {"token": ("token", "customer")},
@@ -184,6 +187,18 @@ EXPECTED = {
     ),
     # Recordings are for the staff.
     ("GET", "files.download_recording"): participants_only(controller=(200,), assistant=(200,)),
+    # The end page of a customer of the ended session (#16 item 4): only the
+    # seat their browser keeps opens it.
+    ("GET", "feedback.panel"): participants_only(customer=(200,)),
+    ("POST", "feedback.rate"): participants_only(customer=(400,)),
+    ("POST", "feedback.receipt"): participants_only(customer=(400,)),
+    # Recording consent (#16 item 4): the controller asks, a customer answers.
+    ("POST", "consent.ask"): participants_only(
+        controller=(200,), assistant=(403,), customer=(403,)
+    ),
+    ("POST", "consent.answer"): participants_only(
+        controller=(403,), assistant=(403,), customer=(400,)
+    ),
 }
 
 # Requests that end something the rest of the walk needs, done last, in

@@ -171,6 +171,32 @@ TARGETS = [
         fresh=True,
     ),
     Target(
+        "answer the recording question",
+        CUSTOMER,
+        "POST",
+        "consent.answer",
+        lambda w, s: form(
+            decision=st.one_of(st.sampled_from(["allow", "deny", "withdraw"]), ANY_TEXT)
+        ),
+        fresh=True,
+    ),
+    Target(
+        "rate an ended session",
+        CUSTOMER,
+        "POST",
+        "feedback.rate",
+        lambda w, s: form(
+            score=st.one_of(st.sampled_from(["1", "5", "0", "6"]), ANY_TEXT), comment=ANY_TEXT
+        ),
+    ),
+    Target(
+        "ask for a receipt",
+        CUSTOMER,
+        "POST",
+        "feedback.receipt",
+        lambda w, s: form(email=st.one_of(st.sampled_from(["kim@example.com", "x@"]), ANY_TEXT)),
+    ),
+    Target(
         "send a file",
         CUSTOMER,
         "POST",
@@ -243,6 +269,7 @@ FORMLESS = {
     "multi.close_ended",
     "join.leave",
     "replies.remove",
+    "consent.ask",
 }
 
 

@@ -35,7 +35,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.security import generate_password_hash
 
 from tests.conftest import IsolatedClient, database_url, make_config
-from tests.factories import make_rep
+from tests.factories import allow_recording, make_rep
 from webapp import create_app
 from webapp.extensions import db
 from webapp.invitation_mail import compose
@@ -119,6 +119,7 @@ def record(seat) -> tuple[int, int, int]:
     """The seat shares its desktop and records it; returns the ids of the
     share, the recording activity and the stored recording."""
     share = activities.start_activity(seat, ActivityKind.DESKTOP_SHARING)
+    allow_recording(seat.support_session)
     recording = activities.start_activity(seat, ActivityKind.RECORDING)
     stored = recordings.receive(seat, recording.id, recordings.Chunk(0, b"webm", 1000), "sv")
     recordings.receive(seat, recording.id, None, "sv")
@@ -153,6 +154,11 @@ def build(app: Flask) -> World:
     for kind, user in people.items():
         log_in(world.clients[kind], user.email)
     seat_customer(world.clients[CUSTOMER], world.ids["session"], world.secrets[CUSTOMER])
+    # The customer's browser also keeps its seat of an earlier, ended session:
+    # its end page takes a rating and sends a receipt (#16 item 4).
+    seat_customer(
+        world.clients[CUSTOMER], world.ids["ended_session"], world.secrets["ended_customer"]
+    )
     seat_customer(
         world.clients[OTHER_CUSTOMER], world.ids["other_session"], world.secrets[OTHER_CUSTOMER]
     )
@@ -162,7 +168,7 @@ def build(app: Flask) -> World:
 def _ended_session(world: World, people: dict) -> None:
     ended, rep_seat = sessions.start_session(people[CONTROLLER])
     sessions.assist(people[ASSISTANT], ended)
-    sessions.join_as_customer(ended, "Eva Förr")
+    _eva, world.secrets["ended_customer"] = sessions.join_as_customer(ended, "Eva Förr")
     sessions.end_session(rep_seat)
     world.ids["ended_session"] = ended.id
 

@@ -3,7 +3,7 @@
 
 import pytest
 
-from tests.factories import make_customer, make_rep, make_support_session
+from tests.factories import allow_recording, make_customer, make_rep, make_support_session
 from webapp.extensions import db
 from webapp.models import Activity
 from webapp.services import activities, chat, customers, sessions
@@ -55,6 +55,7 @@ def test_recording_needs_something_shared(escalated):
         activities.start_activity(rut, "recording")
     assert refused.value.status == 409
     activities.start_activity(kim, "application_sharing")
+    allow_recording(_support_session)
     assert activities.start_activity(rut, "recording").kind == "recording"
 
 
@@ -80,6 +81,7 @@ def test_transfer_ends_every_activity_and_voice_needs_a_microphone(escalated):
     chat.post_message(kim, "Hej")
     activities.start_activity(kim, "desktop_sharing")
     activities.start_activity(rut, "voice")
+    allow_recording(support_session)
     activities.start_activity(rut, "recording")
     sessions.transfer_control(rut, helge)
     assert activities.running(support_session.id) == []
@@ -140,6 +142,7 @@ def test_nothing_starts_in_an_ended_session_or_for_someone_who_left(escalated):
 def test_a_recording_stops_when_nothing_is_left_to_record(escalated):
     support_session, rut, _helge, kim = escalated
     share = activities.start_activity(kim, "desktop_sharing")
+    allow_recording(support_session)
     recording = activities.start_activity(rut, "recording")
     activities.end_activity(kim, share.id)
     assert recording.end_reason == "nothing_to_record"

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import event_kinds, make_customer, make_rep, make_support_session
+from tests.factories import (
+    allow_recording,
+    event_kinds,
+    make_customer,
+    make_rep,
+    make_support_session,
+)
 from webapp.extensions import db
 from webapp.models import ActivityKind, EndReason
 from webapp.services import activities, files, recordings, sessions, webm
@@ -27,6 +33,7 @@ CHROME_HEAD = bytes.fromhex(
 
 def start_recording(rep_seat):
     activities.start_activity(rep_seat, ActivityKind.VIDEO)
+    allow_recording(rep_seat.support_session)
     return activities.start_activity(rep_seat, ActivityKind.RECORDING)
 
 

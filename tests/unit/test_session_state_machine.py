@@ -360,6 +360,10 @@ class SessionMachine(RuleBasedStateMachine):
         customer_id = self.succeeds("join", lambda: action()[0].id, bumps_version=False)
         self.seats[customer_id] = Seat("customer")
         self.events["joined"] += 1
+        if any(act.kind == "recording" for act in self.running().values()):
+            # A customer who was not asked stops the recording and is asked (#16 item 4).
+            self.end_acts("consent_missing", kinds={"recording"})
+            self.events["consent_asked"] += 1
         if self.helped is None:  # the first customer is the one helped
             self.helped = customer_id
         return [customer_id]
@@ -536,6 +540,9 @@ class SessionMachine(RuleBasedStateMachine):
                 return self.refused("only the controller records", action)
             if not any(act.kind in RECORDABLE for act in running.values()):
                 return self.refused("nothing to record", action)
+            if any(s.present and s.role == "customer" for s in self.seats.values()):
+                # This model never answers the consent question (#16 item 4).
+                return self.refused("a customer has not allowed recording", action)
         existing = [aid for aid, act in running.items() if (act.owner, act.kind) == (actor, kind)]
         if existing:
             assert self.unchanged("already running", action) == existing[0]

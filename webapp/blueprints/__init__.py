@@ -8,7 +8,9 @@ def register_blueprints(app: Flask) -> None:
         admin,
         admin_queues,
         auth,
+        consent,
         dashboard,
+        feedback,
         files,
         history,
         join,
@@ -38,6 +40,8 @@ def register_blueprints(app: Flask) -> None:
         replies,
         history,
         reports,
+        consent,
+        feedback,
     ):
         app.register_blueprint(module.bp)
     for module in (acd, admin_queues):  # WebACD (R6)

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.models.base import utcnow
-from webapp.services import acd, audit, csv_export, history, notes
+from webapp.services import acd, audit, csv_export, history, notes, ratings
 from webapp.services.errors import ServiceError
 from webapp.web import ACTIVITY_NAMES, is_htmx
 
@@ -31,6 +31,12 @@ EVENT_TEXTS = {
     "recording_finished": _l("%(who)s's recording was saved"),
     "tab_closed": _l("The session's tab was closed"),
     "ended": _l("The session ended"),
+    "consent_asked": _l("%(who)s asked %(to)s to allow recording"),
+    "consent_allowed": _l("%(who)s allowed recording"),
+    "consent_denied": _l("%(who)s declined recording"),
+    "consent_withdrawn": _l("%(who)s withdrew consent to recording"),
+    "rated": _l("%(who)s rated the session"),
+    "receipt_sent": _l("%(who)s asked for a receipt by email"),
 }
 
 
@@ -112,6 +118,7 @@ def show(support_session_id: int):
         record=record,
         event_text=lambda event: _event_text(event, record),
         audit=audit.verify_session(support_session),
+        ratings=ratings.of_session(support_session.id),
         **_notes_context(support_session.id),
     )
 

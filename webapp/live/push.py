@@ -17,7 +17,7 @@ from webapp.display import shared_render
 from webapp.extensions import db
 from webapp.live.announce import announcement, chat_sentence
 from webapp.models import Participant, SupportSession
-from webapp.services import acd, activities, files
+from webapp.services import acd, activities, consent, files
 from webapp.services.chat import ChatLine, history_for, recent_messages
 
 _CHAT_CACHE_SIZE = 2048
@@ -35,6 +35,7 @@ def panel_context(support_session: SupportSession, viewer: Participant) -> dict:
         "activities": running,
         "activity_mark": activity_mark,
         "queue_place": acd.queue_place(support_session),
+        "consent": consent.view(support_session),
     }
 
 
@@ -75,11 +76,15 @@ class PanelSnapshot:
     chat_ids: frozenset[int]  # the lines chat_html holds, shared by its sockets
 
 
-def viewer_kind(support_session: SupportSession, participant: Participant) -> str:
+def viewer_kind(
+    support_session: SupportSession, participant: Participant, asked: frozenset[int] = frozenset()
+) -> str:
     if not participant.is_staff:
         # A customer waiting while the rep helps another reads other words (R3.1).
         waiting = support_session.helped_participant_id not in (None, participant.id)
-        return "customer_waiting" if waiting else "customer"
+        kind = "customer_waiting" if waiting else "customer"
+        # A customer asked to allow recording sees the question (#16 item 4).
+        return kind + "_asked" if participant.id in asked else kind
     return "controller" if support_session.controller_id == participant.id else "staff"
 
 
@@ -112,9 +117,11 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
     support_session = db.session.get(SupportSession, support_session_id)
     representatives: dict[str, Participant] = {}
     kinds: dict[int, str] = {}
+    asked = consent.asked_ids(support_session)
+    consent_panel = consent.ever_asked(support_session)
     for participant in support_session.participants:
         if participant.left_at is None or not support_session.is_open:
-            kind = viewer_kind(support_session, participant)
+            kind = viewer_kind(support_session, participant, asked)
             kinds[participant.id] = kind
             representatives.setdefault(kind, participant)
     messages = recent_messages(support_session_id)
@@ -129,6 +136,8 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
                     "session/_activities.html",
                     "session/_media_controls.html",
                 ]
+                if consent_panel:  # a session nobody was asked to record pays nothing
+                    parts.append("session/_consent.html")
                 if not kind.startswith("customer"):  # staff controls follow control (R5.2)
                     parts += ["dashboard/_session_actions.html", "dashboard/_tools_actions.html"]
                 html[kind] = "".join(render_template(part, oob=True, **context) for part in parts)

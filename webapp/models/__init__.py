@@ -11,8 +11,10 @@ from webapp.models.activity import (
 )
 from webapp.models.audit import AuditTombstone
 from webapp.models.chat import ChatMessage
+from webapp.models.consent import ConsentDecision, RecordingConsent
 from webapp.models.mail import MailState, OutboxMessage
 from webapp.models.note import StaffNote
+from webapp.models.rating import SessionRating
 from webapp.models.reasons import EndReason
 from webapp.models.reply import CannedReply
 from webapp.models.site import Deployment, SiteSettings
@@ -35,6 +37,7 @@ __all__ = [
     "AuditTombstone",
     "CannedReply",
     "ChatMessage",
+    "ConsentDecision",
     "Deployment",
     "EndReason",
     "FilePurpose",
@@ -48,9 +51,11 @@ __all__ = [
     "Participant",
     "ParticipantRole",
     "Queue",
+    "RecordingConsent",
     "Role",
     "SessionEvent",
     "SessionFile",
+    "SessionRating",
     "SessionState",
     "SiteSettings",
     "StaffLogin",

@@ -20,3 +20,5 @@ class EndReason(StrEnum):
     CONTROL_TRANSFERRED = "control_transferred"
     COMPLETED = "completed"
     NOTHING_TO_RECORD = "nothing_to_record"
+    CONSENT_WITHDRAWN = "consent_withdrawn"  # a customer took back consent (#16 item 4)
+    CONSENT_MISSING = "consent_missing"  # a customer who was not asked joined

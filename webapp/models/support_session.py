@@ -122,6 +122,11 @@ class Participant(db.Model):
         back_populates="participants", foreign_keys=[support_session_id]
     )
     user: so.Mapped[User | None] = so.relationship()
+    # Loaded with the seat: the panels of every page show it, and a query of
+    # its own would grow each page's count (#16 item 4).
+    recording_consent: so.Mapped["RecordingConsent | None"] = so.relationship(  # noqa: F821
+        lazy="joined", viewonly=True
+    )
 
     @property
     def is_staff(self) -> bool:

@@ -74,6 +74,8 @@ def _check_may_start(actor: Participant, kind: str) -> None:
             raise ServiceError(_l("Only the representative in control can record."), 403)
         if not any(a.kind in RECORDABLE for a in running(support_session.id)):
             raise ServiceError(_l("Nothing is being shared. Start a share or video first."), 409)
+        # The customers' consent (#16 item 4); consent listens, as it ends recordings itself.
+        events.announce(events.RECORDING_STARTING, support_session)
 
 
 def end_activity(actor: Participant, activity_id: int, reason: str = EndReason.STOPPED) -> None:

@@ -26,6 +26,8 @@ LOGGED_OUT = "logged_out"  # a staff login ended: its sockets close
 # What a service announces to the services that listen (see `announce`).
 SESSION_CLOSING = "session_closing"  # in the closing transaction; listeners return agent ids
 SEATS_CLOSED = "seats_closed"  # after the commit that closed seats
+RECORDING_STARTING = "recording_starting"  # listeners raise to refuse it (consent)
+CUSTOMER_SEATED = "customer_seated"  # in the transaction that seats a customer
 _listeners: dict[str, list[Callable[..., object]]] = defaultdict(list)
 
 

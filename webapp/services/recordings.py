@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from webapp.extensions import db
 from webapp.models import Activity, ActivityKind, EndReason, FilePurpose, Participant, SessionFile
 from webapp.models.base import utcnow
-from webapp.services import activities, events, files, webm
+from webapp.services import activities, consent, events, files, webm
 from webapp.services.errors import ServiceError
 
 # A chunk may still arrive this long after its activity ended: the page
@@ -46,6 +46,8 @@ def receive(owner: Participant, activity_id: int, chunk: Chunk | None, locale: s
     activity = _own_recording(owner, activity_id)
     recording = _recording(activity)
     if chunk is not None and chunk.data:
+        # Whatever the rep's page sends, nothing is kept without consent (#16 item 4).
+        consent.require_allowed(owner.support_session)
         if recording is None:
             if chunk.offset != 0:
                 raise OutOfOrderError(0)

@@ -19,6 +19,7 @@ from webapp.models import (
     ChatMessage,
     SessionEvent,
     SessionFile,
+    SessionRating,
     SessionState,
     StaffNote,
     SupportSession,
@@ -80,6 +81,14 @@ def _purge_sessions(ids: list[int], purged: Purged) -> None:
         setattr(purged, counter, getattr(purged, counter) + removed.rowcount)
     for table in (SessionFile, StaffNote):
         db.session.execute(sa.delete(table).where(table.support_session_id.in_(ids)))
+    # A rating's comment is what the customer typed, like a chat line; its
+    # score stays for the reports (#16 item 4).
+    db.session.execute(
+        sa.update(SessionRating)
+        .where(SessionRating.support_session_id.in_(ids))
+        .values(comment=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.commit()
     # Files go after the rows: a crash in between leaves files no row names,
     # never a row whose download fails.

@@ -151,6 +151,7 @@ def seat_customer(
     db.session.flush()
     if support_session.helped_participant_id is None:
         support_session.helped = customer
+    events.announce(events.CUSTOMER_SEATED, support_session, customer)
     return customer, secret
 
 

@@ -55,6 +55,12 @@ class Media {
       recordable: () => this.stage.recordable(),
       audioTracks: () => this.stage.audioTracks(),
       showing: (key) => this.stage.has(key),
+      consent: () => document.querySelector("[data-consent]")?.dataset.consent,
+      markConsent: (state) => {
+        const panel = document.querySelector("[data-consent]");
+        if (panel) panel.dataset.consent = state;
+      },
+      consentUrl: section.dataset.consentUrl,
       activitiesUrl: section.dataset.activitiesUrl,
       recordingsUrl: section.dataset.recordingsUrl,
     });
@@ -283,6 +289,7 @@ class Media {
     });
     this.stage.follow(running);
     this.recorder.follow(ended);
+    this.recorder.consentChanged(document.querySelector("[data-consent]")?.dataset.consent);
     this.endOrphans(running);
     this.dropLeavers();
     this.syncButtons();
@@ -311,7 +318,7 @@ class Media {
       button.setAttribute("aria-pressed", String(this.local.has(button.dataset.media)));
     });
     const record = document.querySelector("#media-controls [data-record]");
-    if (record) record.setAttribute("aria-pressed", String(this.recorder.active));
+    if (record) record.setAttribute("aria-pressed", String(this.recorder.active || this.recorder.waiting));
   }
 }
 

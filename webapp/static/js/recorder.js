@@ -14,11 +14,13 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Recorder {
   // hooks: {text, say(message), status(message), changed(), recordable(),
-  //         audioTracks(), showing(key), activitiesUrl, recordingsUrl}
+  //         audioTracks(), showing(key), consent(), markConsent(state),
+  //         activitiesUrl, recordingsUrl, consentUrl}
   constructor(hooks) {
     this.hooks = hooks;
     this.current = null; // the recording running now: {activityId, recorder, key, …}
     this.starting = false;
+    this.waiting = false; // asked the customers, not all have answered
     this.sending = new Set(); // recordings stopped whose last chunks are on their way
   }
 
@@ -33,13 +35,41 @@ export class Recorder {
 
   async toggle() {
     if (this.current) return this.current.recorder.stop();
+    if (this.waiting) return this.stopWaiting("");
     if (this.starting) return;
     this.starting = true;
     try {
-      await this.start();
+      const answer = await post(this.hooks.consentUrl);
+      if (!answer.ok) return this.hooks.say(answer.error || this.hooks.text.msgFailed);
+      if (answer.state === "allowed") return await this.start();
+      // What the page showed may predate the question (a customer who came
+      // since was never asked): only a panel pushed after it may say "allowed".
+      this.hooks.markConsent(answer.state);
+      this.waiting = true;
+      this.hooks.status(this.hooks.text.msgConsentWaiting);
+      this.hooks.changed();
     } finally {
       this.starting = false;
     }
+  }
+
+  stopWaiting(message) {
+    this.waiting = false;
+    this.hooks.status("");
+    if (message) this.hooks.say(message);
+    this.hooks.changed();
+  }
+
+  // The consent panel changed: record once everyone allowed, give up if one declined.
+  consentChanged(state) {
+    if (!this.waiting || this.starting) return;
+    if (state === "denied") return this.stopWaiting(this.hooks.text.msgConsentDenied);
+    if (state !== "allowed") return;
+    this.stopWaiting("");
+    this.starting = true;
+    this.start().finally(() => {
+      this.starting = false;
+    });
   }
 
   async start() {
@@ -164,6 +194,11 @@ export class Recorder {
     if (!current || current.recorder.state !== "recording") return;
     if (ended(current.activityId) || !this.hooks.showing(current.key)) {
       current.recorder.stop();
+      // A customer who joined is being asked: record again once they allow.
+      if (this.hooks.consent() === "waiting") {
+        this.waiting = true;
+        this.hooks.status(this.hooks.text.msgConsentWaiting);
+      }
     }
   }
 }
