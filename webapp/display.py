@@ -10,6 +10,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date, format_time, format_timedelta
+from babel.numbers import format_decimal
 from flask import Flask, g, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -103,7 +104,15 @@ def seconds(value: float | None) -> str:
     return _("%(seconds)d s", seconds=secs)
 
 
+def one_decimal(value: float | None) -> str:
+    """A mean as the reader writes it: 4,0 in Swedish, 4.0 in English."""
+    if value is None:
+        return "\u2013"
+    return format_decimal(value, format="0.0", locale=get_locale())
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(one_decimal)
     app.add_template_filter(local_time)
     app.add_template_filter(duration)
     app.add_template_filter(seconds)

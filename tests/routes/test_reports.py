@@ -7,10 +7,11 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from tests.factories import make_agent, make_customer, make_rep, make_support_session
 from webapp.extensions import db
-from webapp.models import Participant, ParticipantRole, SessionState
+from webapp.models import Participant, ParticipantRole, SessionRating, SessionState
 from webapp.models.base import utcnow
 from webapp.models.reasons import EndReason
 from webapp.services import audit, queues, sessions
@@ -117,18 +118,46 @@ def cells(page: str, row_title: str) -> list[str]:
     return [part.split("<")[0].strip() for part in row.split('class="num">')[1:]]
 
 
+def rated(customer_name: str, score: int) -> None:
+    seat = db.session.scalar(sa.select(Participant).where(Participant.name == customer_name))
+    db.session.add(
+        SessionRating(
+            support_session_id=seat.support_session_id, participant_id=seat.id, score=score
+        )
+    )
+    db.session.commit()
+
+
 def test_the_figures_per_queue_agent_and_day_are_exact(app, world):
+    # Kund 0 (Anna's) gives 5; the transferred customer (Anna's, then Bo's) gives 3.
+    rated("Kund 0", 5)
+    rated('=HYPERLINK("http://x")', 3)
     client = other_client(app, make_rep("Siv Supervisor", "supervisor"))
     page = client.get("/reports/", query_string=NOVEMBER).text
     assert "Rapporter" in page and "Per kö" in page and "Per agent" in page
     # Sessions, requests, answered, abandoned, transferred here, then the
-    # time to answer (median, p90) and the handle time (median, p90).
+    # time to answer (median, p90), the handle time (median, p90), and the
+    # mean rating of the answered sessions with how many were rated.
     assert cells(page, "Kö Skrivare") == [
-        "4", "4", "3", "1", "0", "20 s", "52 s", "3 min 20 s", "4 min 40 s"
+        "4", "4", "3", "1", "0", "20 s", "52 s", "3 min 20 s", "4 min 40 s", "4,0", "2"
     ]  # fmt: skip
-    assert cells(page, "Kö Nätverk") == ["1", "1", "1", "0", "1", "40 s", "40 s", "50 s", "50 s"]
-    assert cells(page, "Anna Agent") == ["3", "3", "1", "20 s", "52 s", "3 min 20 s", "4 min 40 s"]
-    assert cells(page, "Bo Bengtsson") == ["1", "1", "0", "40 s", "40 s", "50 s", "50 s"]
+    assert cells(page, "Kö Nätverk") == [
+        "1", "1", "1", "0", "1", "40 s", "40 s", "50 s", "50 s", "3,0", "1"
+    ]  # fmt: skip
+    assert cells(page, "Anna Agent") == [
+        "3", "3", "1", "20 s", "52 s", "3 min 20 s", "4 min 40 s", "4,0", "2"
+    ]  # fmt: skip
+    assert cells(page, "Bo Bengtsson") == [
+        "1",
+        "1",
+        "0",
+        "40 s",
+        "40 s",
+        "50 s",
+        "50 s",
+        "3,0",
+        "1",
+    ]
     # The day: 4 sessions started, 5 waits, 4 answered after 10 20 40 60 s, 1 abandoned.
     assert cells(page, "2026-11-10") == ["4", "5", "4", "1", "30 s", "54 s"]
     assert cells(page, "2026-11-11") == ["0", "0", "0", "0", "\u2013", "\u2013"]
@@ -146,12 +175,14 @@ def test_a_queue_narrows_the_report(app, world):
 
 
 def test_english(app, world):
+    rated("Kund 0", 4)
     client = other_client(app, make_rep("Siv Supervisor", "supervisor"))
     client.post("/language", data={"locale": "en", "next": "/"})
     page = client.get("/reports/", query_string=NOVEMBER).text
     for text in ("Reports", "Per queue", "Per agent", "Time to answer", "Handle time", "Abandoned"):
         assert text in page
     assert "Sessions per day" in page and "Download CSV" in page
+    assert "Rating (1-5)" in page and cells(page, "Anna Agent")[-2:] == ["4.0", "1"]
 
 
 def test_the_default_period_is_the_last_30_days(app, world):
@@ -202,6 +233,7 @@ def read_csv(response) -> list[list[str]]:
 
 
 def test_each_report_as_csv(app, world):
+    rated("Kund 1", 4)
     client = other_client(app, make_rep("Siv Supervisor", "supervisor"))
     response = client.get("/reports/queues.csv", query_string=NOVEMBER)
     disposition = response.headers["Content-Disposition"]
@@ -209,9 +241,11 @@ def test_each_report_as_csv(app, world):
     rows = read_csv(response)
     assert rows[0][:3] == ["Kö", "Sessioner", "Förfrågningar"]
     assert rows[0][6] == "Tid till svar, median (s)"
-    assert ["Kö Skrivare", "4", "4", "3", "1", "0", "20", "52", "200", "280"] in rows
+    assert rows[0][-2:] == ["Betyg (1-5)", "Betygsatta"]
+    assert ["Kö Skrivare", "4", "4", "3", "1", "0", "20", "52", "200", "280", "4.0", "1"] in rows
+    assert ["Kö Nätverk", "1", "1", "1", "0", "1", "40", "40", "50", "50", "", "0"] in rows
     agents = read_csv(client.get("/reports/agents.csv", query_string=NOVEMBER))
-    assert ["Anna Agent", "3", "3", "1", "20", "52", "200", "280"] in agents
+    assert ["Anna Agent", "3", "3", "1", "20", "52", "200", "280", "4.0", "1"] in agents
     days = read_csv(client.get("/reports/days.csv", query_string=NOVEMBER))
     assert len(days) == 31 and ["2026-11-10", "4", "5", "4", "1", "30", "54"] in days
     assert client.get("/reports/nothing.csv").status_code == 404

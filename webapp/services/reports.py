@@ -6,7 +6,9 @@ for admins and supervisors. The facts live in the event log and the seats:
   agent took it: time to answer) or `ended` (nobody did: abandoned);
 - handle time is a staff seat's time in the session (joined to left); for a
   queue, the answering agent's seat from the answer to its leaving;
-- a transfer is a seat that left with the reason `transferred`.
+- a transfer is a seat that left with the reason `transferred`;
+- satisfaction is the customers' mean rating (1-5) of a session, counted
+  for the queue that answered it and for every agent who had a seat in it.
 
 Counts are summed in SQL on both databases. Medians and 90th percentiles are
 `percentile_cont` on PostgreSQL and the same interpolation in Python over one
@@ -20,7 +22,15 @@ import sqlalchemy.orm as so
 from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
-from webapp.models import Participant, ParticipantRole, Queue, SessionEvent, SupportSession, User
+from webapp.models import (
+    Participant,
+    ParticipantRole,
+    Queue,
+    SessionEvent,
+    SessionRating,
+    SupportSession,
+    User,
+)
 from webapp.models.reasons import EndReason
 from webapp.services import history, statistics
 from webapp.services.errors import ServiceError
@@ -84,6 +94,15 @@ def require_reader(user: User) -> None:
         raise ServiceError(_l("Only an administrator or a supervisor can see the reports."), 403)
 
 
+def _rating_of(support_session_id) -> sa.ScalarSelect:
+    """The session's mean rating by its customers, or NULL if none rated."""
+    return (
+        sa.select(sa.func.avg(SessionRating.score))
+        .where(SessionRating.support_session_id == support_session_id)
+        .scalar_subquery()
+    )
+
+
 def _waits(period: Period) -> sa.Subquery:
     """One row per wait that began in the period: its queue, when it began,
     how long until an agent took it, whether it was abandoned, and the
@@ -128,6 +147,7 @@ def _waits(period: Period) -> sa.Subquery:
         (steps.c.next_kind == "ended").label("abandoned"),
         sa.case((answered, wait)).label("wait"),
         statistics.seconds_between(left_at, steps.c.next_at).label("handle"),
+        sa.case((answered, _rating_of(steps.c.support_session_id))).label("rating"),
     ).where(steps.c.kind.in_(WAIT_STARTS), steps.c.created_at < period.end)
     if period.queue_id:
         query = query.where(steps.c.queue_id == period.queue_id)
@@ -141,6 +161,7 @@ def _seats(period: Period) -> sa.Subquery:
         Participant.user_id.label("agent_id"),
         statistics.seconds_between(Participant.left_at, Participant.joined_at).label("handle"),
         (Participant.left_reason == EndReason.TRANSFERRED).label("transferred"),
+        _rating_of(Participant.support_session_id).label("rating"),
     ).where(
         Participant.user_id.is_not(None),
         Participant.role != ParticipantRole.CUSTOMER,
@@ -166,11 +187,12 @@ class Column:
 
 TIME_TO_ANSWER, HANDLE_TIME = _l("Time to answer"), _l("Handle time")
 
-# What each table shows, in order. Adding a figure (the customers' mean
-# rating and how many rated, say) is a Column here and its aggregate in the
-# figures below, e.g. `means={"rating": waits.c.rating}` and
-# `"ratings": sa.func.count(waits.c.rating)`, with the rating joined into
-# `_waits` or `_seats`; the page, the CSV and both databases follow.
+# What each table shows, in order. Adding a figure is a Column here and its
+# aggregate in the figures below; the page, the CSV and both databases follow.
+SATISFACTION = (
+    Column("mean", _l("Rating (1-5)"), "rating"),
+    Column("count", _l("Rated"), "ratings"),
+)
 QUEUE_COLUMNS = (
     Column("text", _l("Queue"), "name"),
     Column("count", _l("Sessions"), "sessions"),
@@ -180,6 +202,7 @@ QUEUE_COLUMNS = (
     Column("count", _l("Transferred here"), "transferred_in"),
     Column("spread", TIME_TO_ANSWER, "wait"),
     Column("spread", HANDLE_TIME, "handle"),
+    *SATISFACTION,
 )
 AGENT_COLUMNS = (
     Column("text", _l("Agent"), "name"),
@@ -188,6 +211,7 @@ AGENT_COLUMNS = (
     Column("count", _l("Transfers"), "transfers"),
     Column("spread", TIME_TO_ANSWER, "wait"),
     Column("spread", HANDLE_TIME, "handle"),
+    *SATISFACTION,
 )
 DAY_COLUMNS = (
     Column("date", _l("Date"), "key"),
@@ -207,8 +231,10 @@ def _queue_figures(waits: sa.Subquery) -> Figures:
             "answered": statistics.count_if(waits.c.answered),
             "abandoned": statistics.count_if(waits.c.abandoned),
             "transferred_in": statistics.count_if(waits.c.transferred_in),
+            "ratings": sa.func.count(waits.c.rating),
         },
         spreads={"wait": waits.c.wait, "handle": waits.c.handle},
+        means={"rating": waits.c.rating},
     )
 
 
@@ -229,8 +255,10 @@ def _agent_figures(seats: sa.Subquery) -> Figures:
         counts={
             "sessions": sa.func.count(sa.distinct(seats.c.support_session_id)),
             "transfers": statistics.count_if(seats.c.transferred),
+            "ratings": sa.func.count(seats.c.rating),
         },
         spreads={"handle": seats.c.handle},
+        means={"rating": seats.c.rating},
     )
 
 
