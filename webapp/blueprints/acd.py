@@ -27,7 +27,7 @@ from webapp.extensions import db, limiter, namespaced_key
 from webapp.live.announce import announcement
 from webapp.models import Offer, Participant, ParticipantRole, SupportSession, User
 from webapp.models.base import utcnow
-from webapp.services import acd, acd_transfer
+from webapp.services import acd, acd_transfer, offer_timeout
 from webapp.services.availability import set_availability
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx, parse_id
@@ -69,7 +69,12 @@ def inbox_context(agent: User) -> dict:
         customers = [p.name for p in support_session.present_participants() if not p.is_staff]
         waited = now - (support_session.queued_at or now)
         rows.append(OfferRow(offer, support_session, customers, int(waited.total_seconds() // 60)))
-    return {"agent": agent, "load": acd.loads([agent])[0], "offers": rows}
+    return {
+        "agent": agent,
+        "load": acd.loads([agent])[0],
+        "offers": rows,
+        "returned": offer_timeout.returned_lately_to(agent),
+    }
 
 
 def _sessions_of(offers):
@@ -196,14 +201,20 @@ def _transferring_seat(support_session_id: int) -> Participant:
 def _dialog_context(seat: Participant, target: str = "queue", message: str = "") -> dict:
     queues = [(queue, acd.loads(acd.queue_agents(queue.id))) for queue in acd.queues()]
     others = [agent for agent in acd.agents() if agent.id != seat.user_id]
-    # The first queue with a free agent is chosen to begin with, not one where
-    # the session could only wait.
-    ready = [queue.id for queue, members in queues if any(m.has_room for m in members)]
+    closed = acd_transfer.closed_now([queue for queue, _members in queues])
+    # The first open queue with a free agent is chosen to begin with, not one
+    # where the session could only wait.
+    ready = [
+        queue.id
+        for queue, members in queues
+        if any(m.has_room for m in members) and queue.id not in closed
+    ]
     chosen_queue = request.form.get("queue_id", type=int) or (ready[0] if ready else None)
     return {
         "viewer": seat,
         "support_session": seat.support_session,
         "queues": queues,
+        "closed": closed,
         "agents": acd.loads(others),
         "target": target,
         "message": message,
@@ -222,7 +233,12 @@ def request_help():
     are limited per address and per queue, and a request whose page never
     opens leaves the queue after its grace (#13 item 3, docs/security.md)."""
     form = RequestForm()
-    form.queue.choices = [(queue.id, queue.name) for queue in acd_transfer.open_queues()]
+    offered = acd_transfer.open_queues()
+    closed = acd_transfer.closed_now(offered)
+    form.queue.choices = [
+        (queue.id, _("%(name)s (closed)", name=queue.name) if queue.id in closed else queue.name)
+        for queue in offered
+    ]
     error = None
     if form.is_submitted():  # CSRFProtect checked the token; the service checks the rest
         try:
@@ -241,7 +257,11 @@ def request_help():
             )
     status = (error.status if error else 400) if form.is_submitted() else 200
     return render_template(
-        "acd/request.html", form=form, error=error, message_max=acd_transfer.MESSAGE_MAX
+        "acd/request.html",
+        form=form,
+        error=error,
+        closed=closed,
+        message_max=acd_transfer.MESSAGE_MAX,
     ), status
 
 
