@@ -118,6 +118,7 @@ def test_an_offer_nobody_accepts_moves_on_and_comes_back(two_agents_queue, new_p
     # Anton lets it lapse too: nobody is left, so it goes back to Sara.
     returned = sara.locator("[data-returned-session]")
     expect(returned).to_contain_text(words["returned"], timeout=(TIMEOUT + 5) * 1000)
+    expect(sara.locator("#announcer")).to_contain_text(words["returned"])  # heard, too
     expect(anton.locator(".offer")).to_have_count(0)
     expect(agnes.locator(".offer")).to_have_count(0)
     expect(kim.locator("#session-status")).to_contain_text(words["told"])

@@ -86,10 +86,15 @@ def _sessions_of(offers):
 
 
 def announce_offers(agent: User, burst: list[dict]) -> str:
-    """A sentence per offer that came in the burst, for a screen reader: the
-    inbox's re-render itself is not a live region (live/announce.py)."""
+    """A sentence per offer that came in the burst, and per session that came
+    back (#17 item 5), for a screen reader: the inbox's re-render itself is
+    not a live region (live/announce.py)."""
     offered = {event.get("support_session_id") for event in burst if event["kind"] == "offer"}
-    spoken = []
+    spoken = [
+        announcement(_("No agent accepted the session. It is back with you."))
+        for event in burst
+        if event["kind"] == "session_returned"
+    ]
     for offer in acd.pending_offers_of(agent) if offered else ():
         if offer.support_session_id not in offered:
             continue
