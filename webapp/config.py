@@ -157,6 +157,9 @@ class Config:
     # than PRESENCE_GRACE_SECONDS so a phone that backgrounds the tab stays in
     # line; then it leaves and a session nobody waits in ends as abandoned.
     QUEUE_GRACE_SECONDS = float(os.environ.get("QUEUE_GRACE_SECONDS") or 120)
+    # An offer no agent accepts in this time moves on to the next agent, or
+    # back to the agent who transferred the session (#17 item 5).
+    OFFER_TIMEOUT_SECONDS = float(os.environ.get("OFFER_TIMEOUT_SECONDS") or 60)
     # Help requests per address, and sessions a queue takes from the request
     # form per window whoever asks (Flask-Limiter notation).
     REQUEST_RATE_LIMIT = os.environ.get("REQUEST_RATE_LIMIT") or "5 per 10 minutes"
@@ -244,5 +247,8 @@ class TestConfig(Config):
     UPLOAD_RATE_LIMIT = "1000 per minute"
     PRESENCE_GRACE_SECONDS = 2.0
     QUEUE_GRACE_SECONDS = 4.0
+    # Offers wait for their tests, however slow the machine; the timeout's
+    # own tests set a short one (#17 item 5).
+    OFFER_TIMEOUT_SECONDS = 3600.0
     REQUEST_RATE_LIMIT = "1000 per minute"
     QUEUE_REQUEST_RATE_LIMIT = "1000 per minute"

@@ -168,6 +168,7 @@ EXPECTED = {
     ("POST", "admin_queues.add_agent"): staff_only(admin=(400,)),
     ("POST", "admin_queues.remove_agent"): staff_only(admin=(302,)),
     ("POST", "admin_queues.capacity"): staff_only(admin=(400,)),
+    ("POST", "admin_queues.hours"): staff_only(admin=(400,)),  # no time zone sent
     # Participants of the session, staff or customer.
     ("POST", "activities.start"): participants_only(
         controller=(400,), assistant=(400,), customer=(400,)

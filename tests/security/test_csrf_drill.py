@@ -66,6 +66,7 @@ FORMS = {
     "admin_queues.rename": {"name": "Andra linjen"},
     "admin_queues.add_agent": {"agent_id": ("id", "controller_user")},
     "admin_queues.capacity": {"capacity": "5"},
+    "admin_queues.hours": {"time_zone": "Europe/Oslo", "opens-0": "08:00", "closes-0": "17:00"},
     "activities.start": {"kind": "video"},
     "files.upload": {"file": ("file", "note.txt")},
     "files.upload_recording": {

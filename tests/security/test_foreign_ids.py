@@ -190,6 +190,13 @@ OTHER_TRIES = [
     Try("a rep as an agent", ADMIN, "POST", "admin_queues.capacity", {"user_id": "rep"}),
     Try("no such queue", ADMIN, "POST", "admin_queues.rename", {"queue_id": ("literal", 99999)}),
     Try(
+        "no such queue's hours",
+        ADMIN,
+        "POST",
+        "admin_queues.hours",
+        {"queue_id": ("literal", 99999)},
+    ),
+    Try(
         "a rep into a queue",
         ADMIN,
         "POST",

@@ -163,6 +163,16 @@ TARGETS = [
         "agent capacity", ADMIN, "POST", "admin_queues.capacity", lambda w, s: form(capacity=VALUE)
     ),
     Target(
+        "queue hours",
+        ADMIN,
+        "POST",
+        "admin_queues.hours",
+        lambda w, s: form(
+            time_zone=st.sampled_from(["Europe/Stockholm", "", *NASTY]),
+            **{"opens-0": VALUE, "closes-0": VALUE, "opens-6": VALUE, "clear": VALUE},
+        ),
+    ),
+    Target(
         "start an activity",
         CUSTOMER,
         "POST",

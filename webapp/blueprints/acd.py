@@ -27,7 +27,7 @@ from webapp.extensions import db, limiter, namespaced_key
 from webapp.live.announce import announcement
 from webapp.models import Offer, Participant, ParticipantRole, StaffNote, SupportSession, User
 from webapp.models.base import utcnow
-from webapp.services import acd, acd_transfer, notes
+from webapp.services import acd, acd_transfer, notes, offer_timeout
 from webapp.services.availability import set_availability
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx, parse_id
@@ -74,7 +74,12 @@ def inbox_context(agent: User) -> dict:
         rows.append(
             OfferRow(offer, support_session, customers, minutes, notes_of[offer.support_session_id])
         )
-    return {"agent": agent, "load": acd.loads([agent])[0], "offers": rows}
+    return {
+        "agent": agent,
+        "load": acd.loads([agent])[0],
+        "offers": rows,
+        "returned": offer_timeout.returned_lately_to(agent),
+    }
 
 
 def _sessions_of(offers):
@@ -86,10 +91,15 @@ def _sessions_of(offers):
 
 
 def announce_offers(agent: User, burst: list[dict]) -> str:
-    """A sentence per offer that came in the burst, for a screen reader: the
-    inbox's re-render itself is not a live region (live/announce.py)."""
+    """A sentence per offer that came in the burst, and per session that came
+    back (#17 item 5), for a screen reader: the inbox's re-render itself is
+    not a live region (live/announce.py)."""
     offered = {event.get("support_session_id") for event in burst if event["kind"] == "offer"}
-    spoken = []
+    spoken = [
+        announcement(_("No agent accepted the session. It is back with you."))
+        for event in burst
+        if event["kind"] == "session_returned"
+    ]
     for offer in acd.pending_offers_of(agent) if offered else ():
         if offer.support_session_id not in offered:
             continue
@@ -201,14 +211,20 @@ def _transferring_seat(support_session_id: int) -> Participant:
 def _dialog_context(seat: Participant, target: str = "queue", message: str = "") -> dict:
     queues = [(queue, acd.loads(acd.queue_agents(queue.id))) for queue in acd.queues()]
     others = [agent for agent in acd.agents() if agent.id != seat.user_id]
-    # The first queue with a free agent is chosen to begin with, not one where
-    # the session could only wait.
-    ready = [queue.id for queue, members in queues if any(m.has_room for m in members)]
+    closed = acd_transfer.closed_now([queue for queue, _members in queues])
+    # The first open queue with a free agent is chosen to begin with, not one
+    # where the session could only wait.
+    ready = [
+        queue.id
+        for queue, members in queues
+        if any(m.has_room for m in members) and queue.id not in closed
+    ]
     chosen_queue = request.form.get("queue_id", type=int) or (ready[0] if ready else None)
     return {
         "viewer": seat,
         "support_session": seat.support_session,
         "queues": queues,
+        "closed": closed,
         "agents": acd.loads(others),
         "target": target,
         "message": message,
@@ -227,7 +243,12 @@ def request_help():
     are limited per address and per queue, and a request whose page never
     opens leaves the queue after its grace (#13 item 3, docs/security.md)."""
     form = RequestForm()
-    form.queue.choices = [(queue.id, queue.name) for queue in acd_transfer.open_queues()]
+    offered = acd_transfer.open_queues()
+    closed = acd_transfer.closed_now(offered)
+    form.queue.choices = [
+        (queue.id, _("%(name)s (closed)", name=queue.name) if queue.id in closed else queue.name)
+        for queue in offered
+    ]
     error = None
     if form.is_submitted():  # CSRFProtect checked the token; the service checks the rest
         try:
@@ -246,7 +267,11 @@ def request_help():
             )
     status = (error.status if error else 400) if form.is_submitted() else 200
     return render_template(
-        "acd/request.html", form=form, error=error, message_max=acd_transfer.MESSAGE_MAX
+        "acd/request.html",
+        form=form,
+        error=error,
+        closed=closed,
+        message_max=acd_transfer.MESSAGE_MAX,
     ), status
 
 

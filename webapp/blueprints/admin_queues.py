@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from webapp.services import acd, queues
+from webapp.display import viewer_zone
+from webapp.services import acd, business_hours, queues
 from webapp.services.errors import ServiceError
 from webapp.web import parse_id
 
@@ -32,6 +33,10 @@ def _page(errors: dict | None = None, status: int = 200):
         agents=acd.loads(agents),
         errors=errors or {},
         capacity_max=queues.CAPACITY_MAX,
+        hours=business_hours,
+        time_zones=business_hours.time_zones(),
+        # A new queue's hours start in the admin's own zone, as the browser told it.
+        default_zone=str(viewer_zone() or "Europe/Stockholm"),
     ), status
 
 
@@ -100,4 +105,26 @@ def capacity(user_id: int):
         _("%(name)s takes %(count)d sessions at once.", name=agent.name, count=agent.acd_capacity),
         "success",
     )
+    return redirect(url_for(".index"))
+
+
+@bp.post("/<int:queue_id>/hours")
+def hours(queue_id: int):
+    """#17 item 4: the queue's opening hours; "clear" makes it always open."""
+    queue = queues.get_queue(queue_id)
+    if request.form.get("clear"):
+        business_hours.clear_hours(queue)
+        flash(_("%(name)s is now always open.", name=queue.name), "success")
+        return redirect(url_for(".index"))
+    days = {
+        weekday: business_hours.DayHours(
+            request.form.get(f"opens-{weekday}", ""), request.form.get(f"closes-{weekday}", "")
+        )
+        for weekday in range(7)
+    }
+    try:
+        business_hours.set_hours(queue, request.form.get("time_zone", ""), days)
+    except ServiceError as refused:
+        return _form_error(refused, f"hours-{queue_id}")
+    flash(_("The opening hours of %(name)s were saved.", name=queue.name), "success")
     return redirect(url_for(".index"))

@@ -24,6 +24,8 @@ EVENT_TEXTS = {
     "customer_selected": _l("%(who)s chose to help %(to)s"),
     "transferred_to_acd": _l("%(who)s transferred the session to WebACD"),
     "offer_accepted": _l("%(who)s accepted the session"),
+    "offer_expired": _l("An offer lapsed: nobody accepted it in time"),
+    "returned_to_agent": _l("Nobody accepted the session: it went back to %(who)s"),
     "activity_started": _l("%(who)s started %(activity)s"),
     "activities_ended": _l("Activities ended"),
     "file_shared": _l("%(who)s sent a file"),

@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired
 
 from webapp.extensions import limiter
 from webapp.models import InvitationRole
-from webapp.services import customers, invitations, sessions
+from webapp.services import customers, invitations, offer_timeout, sessions
 from webapp.services.errors import ServiceError
 
 bp = Blueprint("support", __name__, url_prefix="/support")
@@ -34,6 +34,7 @@ def index():
         open_sessions=sessions.open_sessions_of(current_user),
         ended_sessions=sessions.ended_sessions_of(current_user),
         may_multi_session=customers.may_multi_session(current_user),
+        returned=offer_timeout.returned_lately_to(current_user),
     )
 
 

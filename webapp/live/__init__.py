@@ -1,6 +1,7 @@
 """The realtime layer: bus, presence and per-viewer push (DESIGN.md "live")."""
 
 import threading
+import time
 from datetime import UTC, datetime
 
 from flask import Flask
@@ -10,8 +11,11 @@ from webapp.live.bus import LocalBus
 from webapp.live.limits import SocketLimits
 from webapp.live.presence import Deadline, LocalPresence, Presence
 from webapp.live.push import ChatLineCache, PanelCache
-from webapp.services import queue_grace
+from webapp.models.base import utcnow
+from webapp.services import offer_timeout, queue_grace
 from webapp.services.sessions import participant_gone
+
+OFFER_SWEEP_SECONDS = 5.0  # an offer lapses at most this long after its timeout
 
 
 class Live:
@@ -20,6 +24,8 @@ class Live:
         self._redis_url = app.config.get("REDIS_URL")
         self._grace = app.config["PRESENCE_GRACE_SECONDS"]
         self._queue_grace = app.config["QUEUE_GRACE_SECONDS"]
+        self._offer_timeout = app.config["OFFER_TIMEOUT_SECONDS"]
+        self._next_offer_sweep = 0.0
         self._bus: LocalBus | None = None
         self._presence: Presence | None = None
         self._namespace: str | None = None
@@ -28,6 +34,7 @@ class Live:
             self._bus = LocalBus()
             self._presence = LocalPresence(self._grace, self._participant_gone, self._queue_grace)
             self._presence.sweep = self._expect_waiting_customers
+            self._presence.tick = self._sweep_offers
 
         self.panels = PanelCache()
         self.chat_lines = ChatLineCache()
@@ -68,6 +75,7 @@ class Live:
             )
             self._presence.sweep = self._expect_waiting_customers
             self._presence.socket_lapsed = self._resync_session
+            self._presence.tick = self._sweep_offers
             self._bus = RedisBus(self._redis_url, namespace)
             self._namespace = namespace
 
@@ -105,6 +113,19 @@ class Live:
                     self.presence.hold(participant_id, support_session_id, deadline.set_at)
                 else:
                     participant_gone(support_session_id, participant_id, set_at)
+            finally:
+                db.session.remove()
+
+    def _sweep_offers(self) -> None:
+        """Every worker sweeps for lapsed offers, a few times per timeout:
+        the database decides which of them acts (services/offer_timeout.py)."""
+        if time.monotonic() < self._next_offer_sweep:
+            return
+        pace = min(OFFER_SWEEP_SECONDS, self._offer_timeout / 4)
+        self._next_offer_sweep = time.monotonic() + pace
+        with self.app.app_context():
+            try:
+                offer_timeout.sweep(utcnow(), self._offer_timeout)
             finally:
                 db.session.remove()
 

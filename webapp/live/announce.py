@@ -17,7 +17,7 @@ from webapp.models import Participant
 # Session events that may be spoken; the rest (presence, signals, files, …) only change panels.
 SPOKEN = frozenset(
     {"joined", "left", "control_transferred", "transferred_to_acd", "offer_accepted",
-     "activity_started"}
+     "activity_started", "returned_to_agent"}
 )  # fmt: skip
 
 
@@ -50,6 +50,11 @@ def session_sentence(message: dict, viewer_id: int) -> str | None:
         return _("%(name)s left the session.", name=name)
     if kind == "offer_accepted":
         return _("You are connected. %(name)s from support is with you.", name=name)
+    if kind == "returned_to_agent":
+        return _(
+            "No support agent could take the session, so %(name)s from support is with you again.",
+            name=name,
+        )
     if kind == "activity_started" and message.get("activity_kind") == "recording":
         return _("%(name)s is recording this session.", name=name)
     return None

@@ -46,6 +46,9 @@ class Presence:
     # what that worker stored in its last moment may never have been
     # announced, so the session's pages are sent everything again (Live sets it).
     socket_lapsed: Callable[[int], None] | None = None
+    # Run by the reaper on every turn, for timers kept in the database (offers
+    # that lapse, #17 item 5); it paces itself (Live sets it).
+    tick: Callable[[], None] | None = None
 
     def __init__(
         self,
@@ -110,6 +113,11 @@ class Presence:
                     self.sweep()
                 except Exception:
                     log.exception("presence sweep failed")
+            if self.tick is not None:
+                try:
+                    self.tick()
+                except Exception:
+                    log.exception("presence tick failed")
             try:
                 due = self._take_due(time.time())
             except Exception:  # a storage hiccup must not stop the reaper

@@ -17,7 +17,8 @@ from webapp.display import shared_render
 from webapp.extensions import db
 from webapp.live.announce import announcement, chat_sentence
 from webapp.models import Participant, SupportSession
-from webapp.services import acd, activities, consent, files
+from webapp.models.base import utcnow
+from webapp.services import acd, activities, consent, files, queue_wait
 from webapp.services.chat import ChatLine, history_for, recent_messages
 
 _CHAT_CACHE_SIZE = 2048
@@ -27,6 +28,7 @@ def panel_context(support_session: SupportSession, viewer: Participant) -> dict:
     live = current_app.extensions["live"]
     participants = support_session.present_participants()
     activity_mark, running = activities.listed(support_session.id)
+    place = acd.queue_place(support_session)
     return {
         "support_session": support_session,
         "viewer": viewer,
@@ -34,7 +36,8 @@ def panel_context(support_session: SupportSession, viewer: Participant) -> dict:
         "online_ids": live.presence.connected_among([p.id for p in participants]),
         "activities": running,
         "activity_mark": activity_mark,
-        "queue_place": acd.queue_place(support_session),
+        "queue_place": place,
+        **queue_wait.panel_facts(support_session, place, utcnow()),
         "consent": consent.view(support_session),
     }
 

@@ -1,6 +1,6 @@
 """Tables, one module per aggregate. Importing this package registers them all."""
 
-from webapp.models.acd import Offer, OfferState, Queue
+from webapp.models.acd import Offer, OfferState, Queue, QueueHours
 from webapp.models.activity import (
     MEDIA_KINDS,
     SHARING_KINDS,
@@ -51,6 +51,7 @@ __all__ = [
     "Participant",
     "ParticipantRole",
     "Queue",
+    "QueueHours",
     "RecordingConsent",
     "Role",
     "SessionEvent",

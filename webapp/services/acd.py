@@ -212,7 +212,7 @@ def accept_offer(agent: User, offer_id: int) -> SupportSession:
     # who takes them (customers.hold_seat_for skips queued sessions). It takes
     # the agent's seat lock, so two accepts count in turn.
     customers.check_room_for(agent, support_session)
-    seat = _take_control(support_session, agent)
+    seat = take_control(support_session, agent)
     now = utcnow()
     offer.state, offer.decided_at = OfferState.ACCEPTED, now
     for other in pending_offers_of_session(support_session.id):
@@ -312,7 +312,7 @@ def _agents_among(user_ids: set[int]) -> list[User]:
     )
 
 
-def _take_control(support_session: SupportSession, agent: User) -> Participant:
+def take_control(support_session: SupportSession, agent: User) -> Participant:
     """The agent's seat becomes the controlling rep; an agent already
     assisting the session keeps its seat."""
     seat = db.session.scalar(
@@ -339,6 +339,7 @@ def offer_to(support_session: SupportSession, agent: User) -> Offer:
         agent_id=agent.id,
         queue_id=support_session.queue_id,
         message=support_session.transfer_message,
+        queued_at=support_session.queued_at,
     )
     db.session.add(offer)
     db.session.flush()

@@ -17,7 +17,7 @@ from webapp.models import (
     User,
 )
 from webapp.models.base import utcnow
-from webapp.services import acd, activities, events, sessions
+from webapp.services import acd, activities, business_hours, events, sessions
 from webapp.services.errors import ServiceError
 from webapp.services.text import lines
 from webapp.services.validation import clean_email, clean_name
@@ -61,6 +61,7 @@ def transfer_to_queue(actor: Participant, queue_id: int | None, message: str | N
             409,
             field="queue",
         )
+    business_hours.check_open(queue, utcnow())
     _hand_over(actor, queue, message)
     offers = acd.route(actor.support_session, exclude=frozenset({actor.user_id}))
     db.session.commit()
@@ -152,6 +153,7 @@ def request_help(queue_id: int | None, name: str, email: str, problem: str):
     members = acd.queue_agents(queue.id) if queue else []
     if not members:
         raise ServiceError(_l("Choose a queue."), 400, field="queue")
+    business_hours.check_open(queue, utcnow())
     support_session = _new_queued_session(queue, problem)
     customer, secret = sessions.seat_customer(support_session, name, email)
     events.record(support_session, "requested", customer, queue_id=queue.id)
@@ -168,6 +170,16 @@ def _new_queued_session(queue: Queue, problem: str) -> SupportSession:
         transfer_message=problem,
         queued_at=utcnow(),
     )
+
+
+def closed_now(queues: list[Queue]) -> dict[int, str]:
+    """The queues out of hours now, each with what the customer or agent is told."""
+    now = utcnow()
+    return {
+        queue.id: business_hours.closed_message(queue, now)
+        for queue in queues
+        if not business_hours.is_open(queue, now)
+    }
 
 
 def open_queues() -> list[Queue]:
