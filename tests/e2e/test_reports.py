@@ -91,7 +91,7 @@ def test_a_supervisor_reads_the_reports_and_downloads_them(live_server, new_page
     assert downloaded_header(page, "agents") == (
         "Agent,Sessions,Answered,Transfers,"
         '"Time to answer, median (s)","Time to answer, 90th percentile (s)",'
-        '"Handle time, median (s)","Handle time, 90th percentile (s)"'
+        '"Handle time, median (s)","Handle time, 90th percentile (s)",Rating (1-5),Rated'
     )
     shoot(page, "reports-en-1366.png")
 
