@@ -12,17 +12,20 @@ import websockets
 rooms: dict[str, set] = defaultdict(set)
 
 
+def fragment(text: str) -> str:
+    return (
+        '<div hx-swap-oob="beforeend:#chat-log"><li class="chat-line">'
+        f'<p class="chat-text">{text}</p></li></div>'
+    )
+
+
 async def handler(connection) -> None:
     room = connection.request.path
     rooms[room].add(connection)
     try:
         async for raw in connection:
             text = html.escape(json.loads(raw).get("message", ""))
-            fragment = (
-                '<div hx-swap-oob="beforeend:#chat-log"><li class="chat-line">'
-                f'<p class="chat-text">{text}</p></li></div>'
-            )
-            websockets.broadcast(rooms[room], fragment)
+            websockets.broadcast(rooms[room], fragment(text))
     finally:
         rooms[room].discard(connection)
 

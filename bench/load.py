@@ -20,8 +20,14 @@ class Result:
     sockets: int = 0
     connected: int = 0
     latencies_ms: list[float] = field(default_factory=list)
+    # When each delivered line was sent, in seconds after the connect storm
+    # began (parallel to latencies_ms): how fast p99 recovers from the storm.
+    sent_after_storm_s: list[float] = field(default_factory=list)
+    # Seconds from the storm's start to each socket's first message (its panels).
+    first_panel_s: list[float] = field(default_factory=list)
     sent: int = 0
     idle_rss_per_socket_kib: float = 0.0
+    idle_rss_kib: int = 0
     cpu_seconds: float = 0.0
     chat_seconds: float = 0.0
 
@@ -80,6 +86,7 @@ async def run(
     idle_seconds: float = 5.0,
     during_chat=None,
     during_connect=None,
+    expects_panels: bool = False,
 ) -> Result:
     result = Result()
     pids = process_tree(server_pid)
@@ -88,12 +95,16 @@ async def run(
 
     async def open_one(session_id: int, cookie: str):
         try:
-            return await websockets.connect(
+            connection = await websockets.connect(
                 f"{ws_base}/live/sessions/{session_id}",
                 additional_headers={"Cookie": f"{plan['cookie_name']}={cookie}"},
-                open_timeout=30,
+                open_timeout=60,
                 max_size=2**22,
             )
+            if expects_panels:  # the app sends a page its panels on connect
+                await asyncio.wait_for(connection.recv(), 60)
+                result.first_panel_s.append(time.time() - storm_at)
+            return connection
         except (TimeoutError, OSError, websockets.WebSocketException):
             return None
 
@@ -104,16 +115,20 @@ async def run(
     ]
     result.sockets = len(attempts)
     profiler = during_connect(pids) if during_connect else None
+    storm_at = time.time()
     opened = await asyncio.gather(*attempts)  # every connect at once
     connections = [connection for connection in opened if connection is not None]
     result.connected = len(connections)
 
     async def receive(connection):
+        seen: set[str] = set()  # a line sent again (in a resync's chat log) counts once
         try:
             async for message in connection:
                 now = time.time_ns()
-                for stamp in STAMP.findall(message):
+                for stamp in set(STAMP.findall(message)) - seen:
+                    seen.add(stamp)
                     result.latencies_ms.append((now - int(stamp)) / 1e6)
+                    result.sent_after_storm_s.append(int(stamp) / 1e9 - storm_at)
         except websockets.WebSocketException:
             pass
 
@@ -122,7 +137,8 @@ async def run(
     if profiler is not None:
         profiler()
     pids = process_tree(server_pid)
-    result.idle_rss_per_socket_kib = (rss_kib(pids) - rss_before) / max(1, result.connected)
+    result.idle_rss_kib = rss_kib(pids)
+    result.idle_rss_per_socket_kib = (result.idle_rss_kib - rss_before) / max(1, result.connected)
 
     stop_at = time.monotonic() + chat_seconds
 

@@ -1,6 +1,8 @@
 """`make bench`: the app as `make serve` runs it (gunicorn, gevent, PostgreSQL,
-Redis) against a bare websockets broadcast server, under the same workload.
-Writes bench/results.json and prints a table; it asserts nothing."""
+Redis) against two baselines under the same workload: a bare websockets
+broadcast server that keeps nothing, and the durable bare server that also
+INSERTs and COMMITs each line in PostgreSQL before broadcasting it (#18).
+Writes bench/results.json and prints the ratios; it asserts nothing."""
 
 import asyncio
 import http.client
@@ -27,6 +29,12 @@ CHAT_SECONDS = float(os.environ.get("BENCH_CHAT_SECONDS", "30"))
 SEND_INTERVAL = float(os.environ.get("BENCH_SEND_INTERVAL", "10"))
 WORKERS = os.environ.get("BENCH_WORKERS", "2")
 IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "30"))
+# BENCH_STORM=1: the connect-storm run of #18 (5 s idle, then chat at once).
+if os.environ.get("BENCH_STORM") == "1":
+    IDLE_SECONDS = 5.0
+# BENCH_BASELINES=0 runs the app alone (a quick measurement while profiling).
+BASELINES = os.environ.get("BENCH_BASELINES", "1") != "0"
+RECOVERED_MS = 15.0  # the storm is over once p99 stays under this (#18)
 
 
 def free_port() -> int:
@@ -102,14 +110,37 @@ def py_spy_during(pids: list[int]):
     return stop
 
 
-def summarize(result) -> dict:
-    latencies = sorted(result.latencies_ms)
-    p = (
-        (lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))])
-        if latencies
-        else (lambda q: float("nan"))
-    )
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+def storm_recovery(result) -> dict:
+    """p99 of the lines sent in each second after the connect storm began, and
+    the first second from which every later second's p99 stays under 15 ms."""
+    by_second: dict[int, list[float]] = {}
+    for sent, latency in zip(result.sent_after_storm_s, result.latencies_ms, strict=True):
+        by_second.setdefault(int(sent), []).append(latency)
+    p99s = {second: percentile(values, 0.99) for second, values in sorted(by_second.items())}
+    recovered_at = None
+    for second in sorted(p99s, reverse=True):
+        if p99s[second] >= RECOVERED_MS:
+            break
+        recovered_at = second
     return {
+        "p99_ms_by_second": {str(k): round(v, 1) for k, v in p99s.items()},
+        "p99_under_15ms_from_second": recovered_at,
+        "p99_ms_from_10s": percentile(
+            [lat for sent, lat in zip(result.sent_after_storm_s, result.latencies_ms, strict=True)
+             if sent >= 10],
+            0.99,
+        ),
+    }  # fmt: skip
+
+
+def summarize(result) -> dict:
+    latencies = result.latencies_ms
+    summary = {
         "sockets": result.sockets,
         "connected": result.connected,
         "lines_sent": result.sent,
@@ -119,10 +150,29 @@ def summarize(result) -> dict:
         "deliveries_per_second": len(latencies) / result.chat_seconds,
         "cpu_ms_per_delivery": 1000 * result.cpu_seconds / max(1, len(latencies)),
         "idle_kib_per_socket": result.idle_rss_per_socket_kib,
-        "p50_ms": p(0.50),
-        "p99_ms": p(0.99),
-        "max_ms": latencies[-1] if latencies else float("nan"),
+        "rss_mib_idle": result.idle_rss_kib / 1024,
+        "p50_ms": percentile(latencies, 0.50),
+        "p99_ms": percentile(latencies, 0.99),
+        "max_ms": max(latencies) if latencies else float("nan"),
         "mean_ms": statistics.fmean(latencies) if latencies else float("nan"),
+    }
+    if result.first_panel_s:
+        summary["first_panel_s"] = {
+            "p50": percentile(result.first_panel_s, 0.5),
+            "p99": percentile(result.first_panel_s, 0.99),
+            "max": max(result.first_panel_s),
+            "within_5s": sum(1 for t in result.first_panel_s if t <= 5.0),
+        }
+        summary["storm"] = storm_recovery(result)
+    return summary
+
+
+def ratios(app: dict, baseline: dict) -> dict:
+    return {
+        "cpu_per_delivery": app["cpu_ms_per_delivery"] / baseline["cpu_ms_per_delivery"],
+        "memory_per_idle_socket": app["idle_kib_per_socket"]
+        / max(1e-9, baseline["idle_kib_per_socket"]),
+        "p99": app["p99_ms"] / baseline["p99_ms"],
     }
 
 
@@ -132,7 +182,7 @@ def main() -> None:
     database = f"supportcenter_bench_{uuid.uuid4().hex[:6]}"
     admin = psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True)
     admin.execute(f"CREATE DATABASE {database}")
-    app_port, bare_port = free_port(), free_port()
+    app_port, bare_port, durable_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{database}",
@@ -169,9 +219,15 @@ def main() -> None:
             [BIN / "python", "bench/bare_server.py", str(bare_port)], cwd=ROOT,
             start_new_session=True,
         )  # fmt: skip
-        processes = [app, bare]
+        durable = subprocess.Popen(
+            [BIN / "python", "bench/durable_server.py", str(durable_port),
+             f"postgresql://postgres@127.0.0.1:5432/{database}"],
+            cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT / "bench")}, start_new_session=True,
+        )  # fmt: skip
+        processes = [app, bare, durable]
         wait_for_port(app_port)
         wait_for_port(bare_port)
+        wait_for_port(durable_port)
         time.sleep(2)
 
         cookie = f"{plan['cookie_name']}={plan['dashboard']['cookie']}"
@@ -190,32 +246,38 @@ def main() -> None:
             "during_connect": py_spy_during if phase == "connect" else None,
         }
         app_result = summarize(
-            asyncio.run(run(f"ws://127.0.0.1:{app_port}", plan, app.pid, **options, **profile))
-        )
-        bare_result = summarize(
-            asyncio.run(run(f"ws://127.0.0.1:{bare_port}", plan, bare.pid, **options))
-        )
+            asyncio.run(
+                run(
+                    f"ws://127.0.0.1:{app_port}", plan, app.pid, **options, **profile,
+                    expects_panels=True,
+                )
+            )
+        )  # fmt: skip
+        baselines = {}
+        if BASELINES:
+            servers = (("bare", bare_port, bare), ("durable", durable_port, durable))
+            for name, port, process in servers:
+                baselines[name] = summarize(
+                    asyncio.run(run(f"ws://127.0.0.1:{port}", plan, process.pid, **options))
+                )
         results = {
             "workload": {
                 "sessions": SESSIONS, "per_session": PER_SESSION, "chat_seconds": CHAT_SECONDS,
-                "send_interval_s": SEND_INTERVAL, "gunicorn_workers": WORKERS,
-                "cores": os.cpu_count(),
+                "idle_seconds": IDLE_SECONDS, "send_interval_s": SEND_INTERVAL,
+                "gunicorn_workers": WORKERS, "cores": os.cpu_count(),
+                "load_average": os.getloadavg(),
             },
             "app": app_result,
-            "baseline": bare_result,
-            "ratios": {
-                "cpu_per_delivery": app_result["cpu_ms_per_delivery"]
-                / bare_result["cpu_ms_per_delivery"],
-                "memory_per_idle_socket": app_result["idle_kib_per_socket"]
-                / max(1e-9, bare_result["idle_kib_per_socket"]),
-            },
+            **baselines,
+            "ratios": {name: ratios(app_result, result) for name, result in baselines.items()},
             "http": {
                 "hello_rps": hello,
                 "dashboard_rps": dashboard,
                 "dashboard_share_of_hello": dashboard / hello,
             },
         }  # fmt: skip
-        (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2))
+        name = os.environ.get("BENCH_RESULTS", "results.json")
+        (ROOT / "bench" / name).write_text(json.dumps(results, indent=2))
         print(json.dumps(results, indent=2))
     finally:
         for process in processes:

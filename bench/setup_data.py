@@ -7,7 +7,7 @@ import sys
 from webapp import create_app
 from webapp.extensions import db
 from webapp.services import sessions
-from webapp.services.users import create_user
+from webapp.services.users import create_user, start_login
 
 
 def main(session_count: int, per_session: int) -> None:
@@ -25,10 +25,12 @@ def main(session_count: int, per_session: int) -> None:
                 cookies.append(serializer.dumps({"seats": {str(support_session.id): secret}}))
                 seats.append(customer.id)
             plan["sessions"].append({"id": support_session.id, "cookies": cookies, "seats": seats})
-        # The rep's login for the dashboard's requests per second.
+        # The rep's login for the dashboard's requests per second: a cookie
+        # names a login that is still going (user id and its token).
+        start_login(rep)
         plan["dashboard"] = {
             "path": f"/dashboard/{plan['sessions'][0]['id']}",
-            "cookie": serializer.dumps({"_user_id": str(rep.id), "_fresh": True}),
+            "cookie": serializer.dumps({"_user_id": rep.get_id(), "_fresh": True}),
         }
         db.session.remove()
     json.dump(plan, sys.stdout)

@@ -51,3 +51,77 @@ def test_someone_who_left_or_an_ended_session_cannot_chat(app):
     with pytest.raises(ServiceError):
         chat.post_message(rep_seat, "bye")
     assert chat.recent_messages(support_session.id) == []
+
+
+def test_lines_from_sockets_at_once_all_persist_on_one_unbroken_audit_chain(app):
+    """#18: a socket's line reads its seat and locks the chain in one query;
+    lines written at the same moment must still chain one after the other."""
+    from tests.helpers import run_together
+    from webapp.extensions import db
+    from webapp.models import SupportSession
+    from webapp.services import audit
+
+    support_session, rep_seat = make_support_session()
+    seats = [rep_seat.id, *(make_customer(support_session, f"Kund {i}").id for i in range(3))]
+    support_session_id = support_session.id
+
+    def say(seat_id, text):
+        return lambda: chat.post_from_seat(seat_id, text).text
+
+    said = run_together(app, *(say(seat, f"Rad {seat}") for seat in seats))
+    assert sorted(said) == sorted(f"Rad {seat}" for seat in seats)
+    db.session.expire_all()
+    assert len(chat.recent_messages(support_session_id)) == len(seats)
+    assert audit.verify_session(db.session.get(SupportSession, support_session_id)).verified
+
+
+def test_a_seat_that_left_or_never_was_cannot_chat_from_its_socket(app):
+    support_session, rep_seat = make_support_session()
+    customer = make_customer(support_session)
+    sessions.leave(customer)
+    for seat_id in (customer.id, 999_999):
+        with pytest.raises(ServiceError) as refused:
+            chat.post_from_seat(seat_id, "still here?")
+        assert refused.value.status == 403
+    with pytest.raises(ServiceError) as refused:
+        chat.post_from_seat(rep_seat.id, "   ")
+    assert refused.value.field == "message"
+    sessions.end_session(rep_seat)
+    with pytest.raises(ServiceError):
+        chat.post_from_seat(rep_seat.id, "bye")
+    assert chat.recent_messages(support_session.id) == []
+
+
+def test_a_line_from_a_socket_costs_two_statements_on_postgresql(app):
+    """#18: the seat check, the chain's lock, Chatt's state and the line's id
+    are one statement; the line, its event and the chain's head another. On
+    SQLite the same line goes the general way (post_message)."""
+    import threading
+
+    import sqlalchemy as sa
+
+    from tests.helpers import on_postgresql
+    from webapp.extensions import db
+    from webapp.models import SupportSession
+    from webapp.services import audit
+
+    support_session, rep_seat = make_support_session()
+    support_session_id, seat_id = support_session.id, rep_seat.id
+    chat.post_from_seat(seat_id, "Den första startar Chatt")
+    statements, this_thread = [], threading.get_ident()
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if threading.get_ident() == this_thread:  # not the reaper's or the mailer's
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        line = chat.post_from_seat(seat_id, "Den andra")
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    [*_, last] = chat.recent_messages(support_session_id)
+    assert (last.id, last.text) == (line.id, "Den andra")
+    db.session.expire_all()
+    assert audit.verify_session(db.session.get(SupportSession, support_session_id)).verified
+    if on_postgresql():
+        assert len(statements) == 2

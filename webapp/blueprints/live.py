@@ -351,7 +351,7 @@ class SessionConnection:
     def _take_chat_line(self, text: str) -> None:
         error = ""
         try:
-            chat.post_message(sessions.participant_with_session(self.viewer_id), text)
+            chat.post_from_seat(self.viewer_id, text)
         except ServiceError as refused:
             db.session.rollback()
             with force_locale(self.locale):

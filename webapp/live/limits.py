@@ -22,6 +22,8 @@ from contextlib import contextmanager, suppress
 from flask import Flask
 from simple_websocket import ConnectionClosed
 
+from webapp.live.frames import FRAMES
+
 log = logging.getLogger(__name__)
 
 POLICY_VIOLATION = 1008
@@ -115,9 +117,17 @@ class GuardedSocket:
         return self.ws.connected
 
     def send(self, data: str) -> None:
+        """Sends a text message as a frame built once per worker (frames.py):
+        the same chat line or panels go to many sockets, and wsproto would
+        frame it in pure Python for each. Server frames are not masked, and
+        permessage-deflate lets any message go uncompressed, so the same
+        bytes suit every socket."""
+        if not self.ws.connected:
+            raise ConnectionClosed(self.ws.close_reason, self.ws.close_message)
+        frame = FRAMES.frame(data)
         try:
             with WATCHDOG.watching(self, self._limits.send_timeout):
-                self.ws.send(data)
+                self._wire.send(frame)
         except OSError as error:
             self.ws.connected = False
             raise ConnectionClosed() from error

@@ -187,16 +187,17 @@ class ChatLineCache:
         if entry is None:
             message = ChatLine.from_dict(line)
             with force_locale(locale), shared_render():
-                entry = (
-                    render_template("session/_chat_append.html", message=message),
-                    announcement(chat_sentence(message.author_name, message.text)),
-                )
+                html = render_template("session/_chat_append.html", message=message)
+                sentence = announcement(chat_sentence(message.author_name, message.text))
+            # Both texts kept whole: every socket sends the same str object,
+            # whose frame frames.FRAMES then finds by one lookup.
+            entry = (html + sentence, html)
             with self._lock:
                 self._entries[key] = entry
                 while len(self._entries) > self._size:
                     self._entries.popitem(last=False)
-        html, sentence = entry
-        return html + sentence if spoken else html
+        spoken_text, unspoken_text = entry
+        return spoken_text if spoken else unspoken_text
 
 
 def render_chat_line(line: dict, locale: str, spoken: bool = True) -> str:

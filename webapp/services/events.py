@@ -55,6 +55,8 @@ def record(
     kind: str,
     participant: Participant | None = None,
     live: dict | None = None,
+    chain_locked: bool = False,
+    alongside: tuple = (),
     **data,
 ) -> int:
     """Adds the event to the caller's transaction and returns its id.
@@ -62,8 +64,11 @@ def record(
     `data` is kept with the event; `live` only rides along to the sockets,
     so they can render without reading the database back. The event is the
     next link of the session's chain (audit.append), which keeps the
-    session's row locked until the caller's transaction ends."""
-    event_id = audit.append(support_session, kind, participant.id if participant else None, data)
+    session's row locked until the caller's transaction ends. `chain_locked`
+    and `alongside` let a caller that locked it already write the row the
+    event tells of in the same round trip (see audit.append)."""
+    participant_id = participant.id if participant else None
+    event_id = audit.append(support_session, kind, participant_id, data, chain_locked, alongside)
     message = {"kind": kind, "event_id": event_id, **data, **(live or {})}
     if participant is not None:
         # Who did it: a socket tells its page (#announcer) without reading it back.
