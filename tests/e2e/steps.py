@@ -3,6 +3,7 @@
 from playwright.sync_api import expect
 
 from webapp.extensions import db
+from webapp.services import queues
 from webapp.services.users import create_user
 
 
@@ -25,6 +26,19 @@ def join_by_number(page, base: str, number: str, name: str) -> None:
     page.get_by_label("Namn").fill(name)
     page.get_by_role("button", name="Delta", exact=True).click()
     expect(page.locator("#participants")).to_contain_text(name)
+    expect(page.locator("[data-connection]")).to_have_attribute("data-connection", "open")
+
+
+def join_in(page, base: str, number: str, name: str, language: str) -> None:
+    """A customer joins by number, in English after choosing it on the join page."""
+    if language != "en":
+        join_by_number(page, base, number, name)
+        return
+    page.goto(base + "/join/")
+    page.get_by_role("button", name="English").click()
+    page.get_by_label("Session number").fill(number)
+    page.get_by_label("Name").fill(name)
+    page.get_by_role("button", name="Join", exact=True).click()
     expect(page.locator("[data-connection]")).to_have_attribute("data-connection", "open")
 
 
@@ -72,6 +86,15 @@ def rep_with_two_customers(live_server, new_page):
 def make_rut(live_server) -> None:
     with live_server.app_context():
         create_user("rut@example.com", "Rut Rep", "rep", "password123")
+        db.session.remove()
+
+
+def make_sara_and_agnes(live_server) -> None:
+    """Two WebACD agents: Sara transfers, Agnes is the only agent of Första linjen."""
+    with live_server.app_context():
+        create_user("sara@example.com", "Sara Sändare", "agent", "password123")
+        create_user("agnes@example.com", "Agnes Agent", "agent", "password123")
+        queues.create_queue("Första linjen", ["agnes@example.com"])
         db.session.remove()
 
 

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.fixtures import ARTIFACTS
-from tests.e2e.steps import join_by_number, log_in_and_start, make_rut, me, press, wait_decoded
+from tests.e2e.steps import join_in, log_in_and_start, make_rut, me, press, wait_decoded
 
 WORDS = {
     "sv": {
@@ -44,14 +44,7 @@ def rep_and_kim(live_server, new_page, language, kim_width=1366):
     if language == "en":
         rep.get_by_role("button", name="English").click()
         expect(rep.locator("[data-connection]")).to_have_attribute("data-connection", "open")
-        kim.goto(base + "/join/")
-        kim.get_by_role("button", name="English").click()
-        kim.get_by_label("Session number").fill(number)
-        kim.get_by_label("Name").fill("Kim")
-        kim.get_by_role("button", name="Join", exact=True).click()
-        expect(kim.locator("[data-connection]")).to_have_attribute("data-connection", "open")
-    else:
-        join_by_number(kim, base, number, "Kim")
+    join_in(kim, base, number, "Kim", language)
     press(rep, "Video")
     wait_decoded(kim, "video", me(rep))
     return rep, kim

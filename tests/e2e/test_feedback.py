@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.fixtures import ARTIFACTS
-from tests.e2e.steps import join_by_number, log_in_and_start, make_rut, shown
+from tests.e2e.steps import join_in, log_in_and_start, make_rut, shown
 
 WORDS = {
     "sv": {
@@ -65,14 +65,7 @@ def test_the_customer_rates_and_gets_a_receipt(live_server, new_page, language):
     kim = new_page(width=1366, height=900)
     if language == "en":
         rep.get_by_role("button", name="English").click()
-        kim.goto(base + "/join/")
-        kim.get_by_role("button", name="English").click()
-        kim.get_by_label("Session number").fill(number)
-        kim.get_by_label("Name").fill("Kim")
-        kim.get_by_role("button", name="Join", exact=True).click()
-        expect(kim.locator("[data-connection]")).to_have_attribute("data-connection", "open")
-    else:
-        join_by_number(kim, base, number, "Kim")
+    join_in(kim, base, number, "Kim", language)
 
     rep.on("dialog", lambda dialog: dialog.accept())
     rep.get_by_role("button", name=words["end"]).click()

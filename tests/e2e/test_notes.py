@@ -7,21 +7,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.fixtures import ARTIFACTS
-from tests.e2e.steps import join_by_number, log_in, open_transfer_dialog
-from webapp.extensions import db
-from webapp.services import queues
-from webapp.services.users import create_user
+from tests.e2e.steps import join_by_number, log_in, make_sara_and_agnes, open_transfer_dialog
 
 NOTE = "Kunden har två skrivare.\nDen på kontoret är trasig."
 
 
 @pytest.fixture
 def two_agents(live_server):
-    with live_server.app_context():
-        create_user("sara@example.com", "Sara Sändare", "agent", "password123")
-        create_user("agnes@example.com", "Agnes Agent", "agent", "password123")
-        queues.create_queue("Första linjen", ["agnes@example.com"])
-        db.session.remove()
+    make_sara_and_agnes(live_server)
     return live_server
 
 

@@ -5,7 +5,7 @@ stayed connected through the wait, sees the new rep (R6.1-R6.6)."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.steps import join_by_number, log_in, open_transfer_dialog
+from tests.e2e.steps import join_by_number, log_in, make_sara_and_agnes, open_transfer_dialog
 from webapp.extensions import db
 from webapp.services import queues
 from webapp.services.users import create_user
@@ -22,11 +22,7 @@ def start_session(page) -> str:
 
 @pytest.fixture
 def webacd(live_server):
-    with live_server.app_context():
-        create_user("sara@example.com", "Sara Sändare", "agent", "password123")
-        create_user("agnes@example.com", "Agnes Agent", "agent", "password123")
-        queues.create_queue("Första linjen", ["agnes@example.com"])
-        db.session.remove()
+    make_sara_and_agnes(live_server)
     return live_server
 
 
