@@ -92,6 +92,10 @@ class Config:
     # Origin used in invitation links; when empty the request's own origin is used.
     BASE_URL = _BASE_URL
     PRESENCE_GRACE_SECONDS = float(os.environ.get("PRESENCE_GRACE_SECONDS") or 15)
+    # How long a served dashboard has to open its socket before its seat
+    # counts as gone: a page load (a slow phone, a busy machine) can take
+    # longer than a reload's reconnect. Never shorter than the grace.
+    PRESENCE_ARRIVAL_SECONDS = float(os.environ.get("PRESENCE_ARRIVAL_SECONDS") or 15)
     JOIN_RATE_LIMIT = os.environ.get("JOIN_RATE_LIMIT") or "10 per minute"
     # Tries on one session number, from all addresses together.
     JOIN_NUMBER_RATE_LIMIT = os.environ.get("JOIN_NUMBER_RATE_LIMIT") or "20 per minute"

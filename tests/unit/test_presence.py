@@ -76,6 +76,18 @@ def test_a_page_whose_socket_never_comes_expires(make_presence):
     assert wait_until(lambda: expiries.calls == [(2, 9)])
 
 
+def test_a_page_given_longer_to_arrive_outlasts_the_grace(make_presence):
+    """A dashboard under load may open its socket later than a reload would."""
+    expiries = Expiries()
+    presence = make_presence(expiries)
+    presence.expect(9, 2, within=GRACE * 4)
+    time.sleep(GRACE * 2)
+    assert expiries.calls == []
+    presence.connect(9, 2, "late")  # the page arrived after the grace, inside its window
+    time.sleep(GRACE * 3)
+    assert expiries.calls == []
+
+
 def test_another_worker_keeps_the_participant_and_one_worker_expires(redis_flushed):
     first_calls, second_calls = Expiries(), Expiries()
     first = RedisPresence(REDIS_URL, NAMESPACE, GRACE, first_calls)

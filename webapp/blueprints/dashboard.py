@@ -73,7 +73,8 @@ def show(support_session_id: int):
     support_session = seat.support_session
     if support_session.is_open:
         # R1.5: a dashboard whose socket never arrives counts as closed.
-        current_app.extensions["live"].presence.expect(seat.id, support_session.id)
+        live = current_app.extensions["live"]
+        live.presence.expect(seat.id, support_session.id, within=live.arrival_seconds)
     return render_template(
         "dashboard/dashboard.html",
         **page_context(support_session, seat),

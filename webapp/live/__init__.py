@@ -23,6 +23,7 @@ class Live:
         self.app = app
         self._redis_url = app.config.get("REDIS_URL")
         self._grace = app.config["PRESENCE_GRACE_SECONDS"]
+        self.arrival_seconds = max(self._grace, app.config["PRESENCE_ARRIVAL_SECONDS"])
         self._queue_grace = app.config["QUEUE_GRACE_SECONDS"]
         self._offer_timeout = app.config["OFFER_TIMEOUT_SECONDS"]
         self._next_offer_sweep = 0.0

@@ -72,8 +72,11 @@ class Presence:
         """Forgets a socket; True when none is left (went offline, grace starts)."""
         raise NotImplementedError
 
-    def expect(self, participant_id: int, support_session_id: int) -> None:
-        """A page was served: if its socket never arrives, treat it as gone."""
+    def expect(
+        self, participant_id: int, support_session_id: int, within: float | None = None
+    ) -> None:
+        """A page was served: if its socket never arrives, treat it as gone,
+        after `within` seconds (the grace when not given)."""
         raise NotImplementedError
 
     def hold(self, participant_id: int, support_session_id: int, since: float) -> None:
@@ -159,11 +162,13 @@ class LocalPresence(Presence):
         self._ensure_reaper()
         return True
 
-    def expect(self, participant_id: int, support_session_id: int) -> None:
+    def expect(
+        self, participant_id: int, support_session_id: int, within: float | None = None
+    ) -> None:
         with self._lock:
             if not self._connections.get(participant_id):
                 self._deadlines.setdefault(
-                    participant_id, self._page_grace(participant_id, support_session_id)
+                    participant_id, self._page_grace(participant_id, support_session_id, within)
                 )
         self._ensure_reaper()
 
@@ -176,9 +181,12 @@ class LocalPresence(Presence):
                 )
         self._ensure_reaper()
 
-    def _page_grace(self, participant_id: int, support_session_id: int) -> tuple[float, Deadline]:
+    def _page_grace(
+        self, participant_id: int, support_session_id: int, within: float | None = None
+    ) -> tuple[float, Deadline]:
         now = time.time()
-        return now + self.grace_seconds, Deadline(participant_id, support_session_id, now)
+        seconds = self.grace_seconds if within is None else within
+        return now + seconds, Deadline(participant_id, support_session_id, now)
 
     def connected_among(self, participant_ids: list[int]) -> set[int]:
         with self._lock:

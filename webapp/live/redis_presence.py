@@ -119,11 +119,16 @@ class RedisPresence(Presence):
         self._start_grace(participant_id, support_session_id, time.time() + self.grace_seconds)
         return True
 
-    def expect(self, participant_id: int, support_session_id: int) -> None:
+    def expect(
+        self, participant_id: int, support_session_id: int, within: float | None = None
+    ) -> None:
         # One round trip on every dashboard view: set the deadline unasked
         # (NX keeps an earlier one); a socket that arrives removes it, and the
-        # reaper skips anyone with a live socket anyway.
-        self._start_grace(participant_id, support_session_id, time.time() + self.grace_seconds)
+        # reaper skips anyone with a live socket anyway. A longer `within`
+        # reads back as set that much later (`_take_due`), which only errs
+        # toward keeping the seat.
+        seconds = self.grace_seconds if within is None else within
+        self._start_grace(participant_id, support_session_id, time.time() + seconds)
 
     def hold(self, participant_id: int, support_session_id: int, since: float) -> None:
         # No check for a socket here: one may arrive right after it, and the
