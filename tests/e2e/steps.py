@@ -42,6 +42,21 @@ def join_in(page, base: str, number: str, name: str, language: str) -> None:
     expect(page.locator("[data-connection]")).to_have_attribute("data-connection", "open")
 
 
+def count_socket_closes(*pages) -> None:
+    """Counts each page's socket closes: a close the page reconnects from at
+    once is too brief for a locator to see."""
+    for page in pages:
+        page.evaluate(
+            "() => { window.socketCloses = 0;"
+            " document.addEventListener('htmx:wsClose', () => window.socketCloses++); }"
+        )
+
+
+def socket_closes(*pages) -> list[int]:
+    """How often each page's socket closed since `count_socket_closes`."""
+    return [page.evaluate("() => window.socketCloses") for page in pages]
+
+
 DECODED = """([kind, owner]) => {
   const tile = document.querySelector(`#media-stage [data-key="${owner}:${kind}"] video`);
   return tile !== null && tile.videoWidth > 0 && tile.readyState >= 2;

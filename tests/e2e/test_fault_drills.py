@@ -33,7 +33,14 @@ from tests.conftest import require_in_ci
 from tests.e2e.cluster import Gunicorn, PrivatePostgres, postgres_bin
 from tests.e2e.fixtures import ARTIFACTS, GRACE, deployment_env, free_port, prepare_deployment
 from tests.e2e.page_sockets import PageSocket, join_by_form
-from tests.e2e.steps import chat_of, join_by_number, log_in_and_start, say
+from tests.e2e.steps import (
+    chat_of,
+    count_socket_closes,
+    join_by_number,
+    log_in_and_start,
+    say,
+    socket_closes,
+)
 from webapp.live.redis_presence import HEARTBEAT_TTL
 from webapp.services.chat import HISTORY
 
@@ -73,19 +80,6 @@ def private_redis(tmp_path):
     server = PrivateRedis(tmp_path)
     yield server
     server.stop()
-
-
-def count_socket_closes(*pages) -> None:
-    for page in pages:
-        page.evaluate(
-            "() => { window.socketCloses = 0;"
-            " document.addEventListener('htmx:wsClose', () => window.socketCloses++); }"
-        )
-
-
-def socket_closes(*pages) -> list[int]:
-    """How often each page's socket closed since `count_socket_closes`."""
-    return [page.evaluate("() => window.socketCloses") for page in pages]
 
 
 @pytest.mark.e2e
