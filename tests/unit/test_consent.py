@@ -7,7 +7,7 @@ import pytest
 from tests.factories import event_kinds, make_customer, make_support_session
 from webapp.extensions import db
 from webapp.models import ActivityKind, SessionFile
-from webapp.services import activities, audit, consent, recordings
+from webapp.services import activities, audit, consent, recordings, sessions
 from webapp.services.errors import ServiceError
 
 
@@ -109,3 +109,16 @@ def test_with_no_customer_present_nobody_is_asked(app):
     activities.start_activity(rep_seat, ActivityKind.VIDEO)
     assert consent.ask(rep_seat) == consent.ALLOWED
     assert record(rep_seat).is_running
+
+
+def test_a_newcomer_is_asked_while_a_customer_present_is_asked_and_not_after_they_left(app):
+    support_session, rep_seat, kim = sharing_session()
+    consent.ask(rep_seat)
+    ada = make_customer(support_session, "Ada")  # Kim's question is open: Ada is asked too
+    assert consent.asked_ids(support_session) == {kim.id, ada.id}
+    sessions.leave(kim)
+    sessions.leave(ada)
+    ola = make_customer(support_session, "Ola")  # nobody present is asked, nothing records
+    assert ola.id not in consent.asked_ids(support_session)
+    assert consent.view(support_session).state == consent.NONE  # the rep asks when it is time
+    assert event_kinds(support_session).count("consent_asked") == 2

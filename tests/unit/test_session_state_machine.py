@@ -209,6 +209,7 @@ class SessionMachine(RuleBasedStateMachine):
         self.controller = first.id
         self.seats: dict[int, Seat] = {first.id: Seat("rep", rep=0)}
         self.acts: dict[int, Act] = {}
+        self.asked: set[int] = set()  # customers asked to allow recording (never answered here)
         self.ended = False
         self.events = Counter(started=1)
         self.last_version = support_session.version
@@ -360,10 +361,14 @@ class SessionMachine(RuleBasedStateMachine):
         customer_id = self.succeeds("join", lambda: action()[0].id, bumps_version=False)
         self.seats[customer_id] = Seat("customer")
         self.events["joined"] += 1
-        if any(act.kind == "recording" for act in self.running().values()):
-            # A customer who was not asked stops the recording and is asked (#16 item 4).
+        recording = any(act.kind == "recording" for act in self.running().values())
+        asking = any(self.seats[pid].present for pid in self.asked)
+        if recording or asking:
+            # A customer who joins while a recording runs, or while a present
+            # customer is asked, is asked too; a recording stops (#16 item 4).
             self.end_acts("consent_missing", kinds={"recording"})
             self.events["consent_asked"] += 1
+            self.asked.add(customer_id)
         if self.helped is None:  # the first customer is the one helped
             self.helped = customer_id
         return [customer_id]

@@ -143,7 +143,14 @@ def _ask_newcomer(support_session: SupportSession, customer: Participant) -> Non
     """A customer who joins while a recording runs, or while others are
     asked, must be asked too; the recording stops meanwhile (the simplest
     rule that never records someone who did not allow)."""
-    asking = ConsentDecision.ASKED in (row.decision for row in _rows(support_session.id).values())
+    rows = _rows(support_session.id)
+    # A question stays open only on a page that is there: one asked customer
+    # who left does not make every later newcomer see it.
+    asking = any(
+        rows[other.id].decision == ConsentDecision.ASKED
+        for other in _present_customers(support_session)
+        if other.id != customer.id and other.id in rows
+    )
     recording = any(
         a.kind == ActivityKind.RECORDING for a in activities.running(support_session.id)
     )
