@@ -117,7 +117,7 @@ def test_a_redis_restart_answers_a_clear_503(app, login_as, monkeypatch):
     support_session, _ = make_support_session(rep)
     client = login_as(rep)
 
-    def redis_gone(*_args):
+    def redis_gone(*_args, **_kwargs):
         raise redis.ConnectionError("Connection refused")
 
     monkeypatch.setattr(app.extensions["live"].presence, "expect", redis_gone)
