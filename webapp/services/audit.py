@@ -154,69 +154,70 @@ def _lock_heads(support_session_ids: Sequence[int], *columns) -> list[sa.Row]:
     )
 
 
-def append(
-    support_session: SupportSession,
+@dataclass(frozen=True)
+class Link:
+    """The next event of a session's chain, and the sealed head it moves to."""
+
+    seq: int
+    prev_hash: str
+    hash: str
+    seal: str
+    created_at: datetime
+    data: dict  # as it will read back: tuples are lists
+
+
+def next_link(
+    support_session_id: int,
+    number: str,
+    last_seq: int,
+    head: str | None,
     kind: str,
     participant_id: int | None,
     data: dict,
-    chain_locked: bool = False,
-    alongside: Sequence[sa.Insert] = (),
+) -> Link:
+    """The link after (`last_seq`, `head`); the caller holds the chain's lock."""
+    seq, prev_hash, created_at = last_seq + 1, head or GENESIS, utcnow()
+    data = json.loads(json.dumps(data))
+    digest = event_hash(support_session_id, seq, prev_hash, kind, participant_id, created_at, data)
+    sealed = seal(support_session_id, number, seq, digest)
+    return Link(seq, prev_hash, digest, sealed, created_at, data)
+
+
+def append(
+    support_session: SupportSession, kind: str, participant_id: int | None, data: dict
 ) -> int:
     """Adds the next event of the session's chain to the caller's
     transaction, moves the sealed head, and returns the event's id. The
     session's row stays locked until the caller commits or rolls back.
-
-    `chain_locked`: on PostgreSQL the caller read `support_session` with
-    FOR NO KEY UPDATE in this transaction (chat.post_from_seat), so its head
-    is current and the lock held. Then the event, the head and the INSERTs
-    `alongside` (the chat line the event tells of) go in one statement: one
-    round trip for what took four (#18)."""
-    together = chain_locked and _is_postgresql()
-    if together:
-        last_seq, head = support_session.audit_seq, support_session.audit_head
-    else:
-        for statement in alongside:
-            db.session.execute(statement)
-        [(last_seq, head)] = _lock_heads(
-            [support_session.id], SupportSession.audit_seq, SupportSession.audit_head
-        )
-    seq, prev_hash, created_at = last_seq + 1, head or GENESIS, utcnow()
-    data = json.loads(json.dumps(data))  # as it will read back: tuples are lists
-    digest = event_hash(support_session.id, seq, prev_hash, kind, participant_id, created_at, data)
+    (chat.post_from_seat writes its own link, in one statement with its line.)"""
+    [(last_seq, head)] = _lock_heads(
+        [support_session.id], SupportSession.audit_seq, SupportSession.audit_head
+    )
+    link = next_link(
+        support_session.id, support_session.number, last_seq, head, kind, participant_id, data
+    )
     # INSERT … RETURNING: the id is needed now, since after commit no SQL may run.
-    insert_event = (
+    event_id = db.session.execute(
         sa.insert(SessionEvent)
         .values(
             support_session_id=support_session.id,
-            seq=seq,
-            prev_hash=prev_hash,
-            hash=digest,
+            seq=link.seq,
+            prev_hash=link.prev_hash,
+            hash=link.hash,
             kind=kind,
             participant_id=participant_id,
-            data=data,
-            created_at=created_at,
+            data=link.data,
+            created_at=link.created_at,
         )
         .returning(SessionEvent.id)
-    )
-    head_values = {
-        "audit_seq": seq,
-        "audit_head": digest,
-        "audit_seal": seal(support_session.id, support_session.number, seq, digest),
-    }
-    move_head = (
+    ).scalar_one()
+    head_values = {"audit_seq": link.seq, "audit_head": link.hash, "audit_seal": link.seal}
+    db.session.execute(
         sa.update(SupportSession)
         .where(SupportSession.id == support_session.id)
         .values(**head_values)
         .execution_options(synchronize_session=False)
     )
-    if together:
-        event = insert_event.cte("event")
-        others = [move_head.returning(SupportSession.id).cte("head")]
-        others += [statement.cte(f"alongside_{i}") for i, statement in enumerate(alongside)]
-        event_id = db.session.execute(sa.select(event.c.id).add_cte(*others)).scalar_one()
-    else:
-        event_id = db.session.execute(insert_event).scalar_one()
-        db.session.execute(move_head)
     for name, value in head_values.items():
         so.attributes.set_committed_value(support_session, name, value)
     return event_id

@@ -55,8 +55,6 @@ def record(
     kind: str,
     participant: Participant | None = None,
     live: dict | None = None,
-    chain_locked: bool = False,
-    alongside: tuple = (),
     **data,
 ) -> int:
     """Adds the event to the caller's transaction and returns its id.
@@ -64,21 +62,36 @@ def record(
     `data` is kept with the event; `live` only rides along to the sockets,
     so they can render without reading the database back. The event is the
     next link of the session's chain (audit.append), which keeps the
-    session's row locked until the caller's transaction ends. `chain_locked`
-    and `alongside` let a caller that locked it already write the row the
-    event tells of in the same round trip (see audit.append)."""
+    session's row locked until the caller's transaction ends."""
     participant_id = participant.id if participant else None
-    event_id = audit.append(support_session, kind, participant_id, data, chain_locked, alongside)
-    message = {"kind": kind, "event_id": event_id, **data, **(live or {})}
-    if participant is not None:
-        # Who did it: a socket tells its page (#announcer) without reading it back.
-        message |= {"participant_id": participant.id, "participant_name": participant.name}
-    pending = db.session.info.setdefault(_PENDING, [])
-    pending.append((support_session.id, message))
-    if support_session.window_user_id is not None and kind != "chat":
-        # The tab of this session in its rep's Flersessionsfönster (R3.4).
-        pending.append((user_channel(support_session.window_user_id), message))
+    event_id = audit.append(support_session, kind, participant_id, data)
+    author = (participant.id, participant.name) if participant is not None else None
+    publish_after_commit(
+        support_session.id, support_session.window_user_id, kind, event_id, data, live, author
+    )
     return event_id
+
+
+def publish_after_commit(
+    support_session_id: int,
+    window_user_id: int | None,
+    kind: str,
+    event_id: int,
+    data: dict,
+    live: dict | None = None,
+    author: tuple[int, str] | None = None,
+) -> None:
+    """What `record` publishes once the caller's transaction commits, for a
+    caller that wrote the event itself (chat.post_from_seat)."""
+    message = {"kind": kind, "event_id": event_id, **data, **(live or {})}
+    if author is not None:
+        # Who did it: a socket tells its page (#announcer) without reading it back.
+        message |= {"participant_id": author[0], "participant_name": author[1]}
+    pending = db.session.info.setdefault(_PENDING, [])
+    pending.append((support_session_id, message))
+    if window_user_id is not None and kind != "chat":
+        # The tab of this session in its rep's Flersessionsfönster (R3.4).
+        pending.append((user_channel(window_user_id), message))
 
 
 def notify_user(user_id: int, kind: str, **data) -> None:
