@@ -204,3 +204,9 @@ def test_a_customer_who_joins_later_reads_nothing_from_before(app):
         socket._send_everything()
     sent = "".join(socket.ws.sent)
     assert "Välkommen Ola" in sent and "19700101" not in sent
+    # Kim was there for every line: her socket is sent the shared log, whole.
+    with app.test_request_context():
+        kims = SessionConnection(RecordingSocket(), support_session.id, kim.id, "sv")
+        kims._send_everything()
+    sent = "".join(kims.ws.sent)
+    assert "Välkommen Ola" in sent and "19700101" in sent and len(kims.chat_ids_in_log) == 2

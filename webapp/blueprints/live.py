@@ -286,7 +286,11 @@ class SessionConnection:
         if kind is None:  # this seat has left
             return False
         html = snapshot.html[kind]
-        if with_chat_log and kind.startswith("customer"):
+        if (
+            with_chat_log
+            and kind.startswith("customer")
+            and not snapshot.log_is_whole_for(self.viewer_id)
+        ):
             try:
                 chat_html, self.chat_ids_in_log = customer_chat_log(self.viewer_id, self.locale)
             finally:

@@ -8,7 +8,8 @@ process, not once per socket.
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import current_app, render_template
 from flask_babel import force_locale
@@ -25,13 +26,18 @@ _CHAT_CACHE_SIZE = 2048
 
 
 def panel_context(support_session: SupportSession, viewer: Participant) -> dict:
+    return {**session_facts(support_session), "viewer": viewer}
+
+
+def session_facts(support_session: SupportSession) -> dict:
+    """What the panels show of the session, the same for every viewer: a
+    snapshot reads it once for all its kinds of viewer (#18)."""
     live = current_app.extensions["live"]
     participants = support_session.present_participants()
     activity_mark, running = activities.listed(support_session.id)
     place = acd.queue_place(support_session)
     return {
         "support_session": support_session,
-        "viewer": viewer,
         "participants": participants,
         "online_ids": live.presence.connected_among([p.id for p in participants]),
         "activities": running,
@@ -77,6 +83,19 @@ class PanelSnapshot:
     html: dict[str, str]  # kind of viewer -> the panels it is sent
     chat_html: str
     chat_ids: frozenset[int]  # the lines chat_html holds, shared by its sockets
+    oldest_line_at: datetime | None = None  # of the lines chat_html holds
+    joined: dict[int, datetime] = field(default_factory=dict)  # participant id -> joined_at
+
+    def log_is_whole_for(self, participant_id: int) -> bool:
+        """Whether a customer's own chat log (chat.history_for: the newest
+        lines said since they joined) is exactly the shared one: it is when
+        every line of the shared log came after they joined, since the
+        shared log is the newest lines of all. Then their socket needs no
+        query and no render of its own (#18's connect storms)."""
+        joined = self.joined.get(participant_id)
+        if joined is None:
+            return False
+        return self.oldest_line_at is None or self.oldest_line_at >= joined
 
 
 def viewer_kind(
@@ -128,10 +147,11 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
             kinds[participant.id] = kind
             representatives.setdefault(kind, participant)
     messages = recent_messages(support_session_id)
+    facts = session_facts(support_session)
     with force_locale(locale), shared_render():
         html = {}
         for kind, viewer in representatives.items():
-            context = panel_context(support_session, viewer)
+            context = {**facts, "viewer": viewer}
             if support_session.is_open:
                 parts = [
                     "session/_participants.html",
@@ -154,6 +174,10 @@ def _build_snapshot(support_session_id: int, locale: str, generation: int) -> Pa
         html=html,
         chat_html=chat_html,
         chat_ids=frozenset(message.id for message in messages),
+        oldest_line_at=min((message.created_at for message in messages), default=None),
+        joined={
+            participant.id: participant.joined_at for participant in support_session.participants
+        },
     )
 
 
