@@ -23,12 +23,13 @@ from webapp.services.errors import ServiceError
 from webapp.services.text import lines
 
 CHAT_MAX = 1000
+NOT_SEATED = _l("You are no longer in this session.")
 HISTORY = 200  # lines a page shows when it (re)connects
 
 
 def post_message(author: Participant, text: str) -> "ChatLine":
     text = _checked(text)
-    _check_seat(author)
+    _check_seat(author.left_at, author.support_session.is_open)
     activities.ensure_running(author, ActivityKind.CHAT)
     # The hottest write of a busy site: plain INSERT … RETURNING, no unit of work.
     message_id, created_at = db.session.execute(
@@ -52,13 +53,14 @@ def post_from_seat(participant_id: int, text: str) -> "ChatLine":
     if db.session.get_bind().dialect.name != "postgresql":
         author = db.session.get(Participant, participant_id, populate_existing=True)
         if author is None:
-            raise ServiceError(_l("You are no longer in this session."), 403)
+            raise ServiceError(NOT_SEATED, 403)
         return post_message(author, text)
     statements = _line_statements()
     connection = db.session.connection()
     seat = connection.execute(statements.seat, {"participant_id": participant_id}).one_or_none()
-    if seat is None or seat.left_at is not None or seat.state == SessionState.ENDED:
-        raise ServiceError(_l("You are no longer in this session."), 403)
+    if seat is None:
+        raise ServiceError(NOT_SEATED, 403)
+    _check_seat(seat.left_at, seat.state != SessionState.ENDED)
     last_seq, head = seat.audit_seq, seat.audit_head
     if not seat.chat_running:  # the session's first line starts Chatt (R5.4)
         author = db.session.get(Participant, participant_id)
@@ -187,9 +189,9 @@ def _checked(text: str) -> str:
     return text
 
 
-def _check_seat(author: Participant) -> None:
-    if author.left_at is not None or not author.support_session.is_open:
-        raise ServiceError(_l("You are no longer in this session."), 403)
+def _check_seat(left_at: datetime | None, session_open: bool) -> None:
+    if left_at is not None or not session_open:
+        raise ServiceError(NOT_SEATED, 403)
 
 
 def _recorded(author: Participant, line: "ChatLine") -> "ChatLine":
