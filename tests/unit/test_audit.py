@@ -17,7 +17,7 @@ from tests.helpers import chain_of, on_postgresql, session_with_chat, tamper
 from webapp.extensions import db
 from webapp.models import AuditTombstone, Participant, SupportSession
 from webapp.models.base import utcnow
-from webapp.services import audit, chat, events, sessions
+from webapp.services import audit, audit_seal, chat, events, sessions
 
 
 def verify(app, *args):
@@ -28,7 +28,7 @@ def test_each_event_links_to_the_one_before_and_the_head_is_sealed(app):
     support_session = session_with_chat()
     chain = chain_of(support_session)
     assert [event.seq for event in chain] == [1, 2, 3, 4, 5]
-    assert chain[0].prev_hash == audit.GENESIS
+    assert chain[0].prev_hash == audit_seal.GENESIS
     assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(chain))
     db.session.refresh(support_session)
     assert (support_session.audit_seq, support_session.audit_head) == (5, chain[-1].hash)
@@ -82,7 +82,7 @@ def test_a_chain_rewritten_without_the_key_fails_at_the_seal(app):
     prev_hash = chain[2].hash
     for event in chain[3:]:
         data = {"message_id": 999} if event.seq == 4 else event.data
-        digest = audit.event_hash(
+        digest = audit_seal.event_hash(
             support_session.id, event.seq, prev_hash, event.kind, event.participant_id,
             event.created_at, data,
         )  # fmt: skip
@@ -201,7 +201,7 @@ def test_a_forged_or_edited_tombstone_fails(app):
         signature="",
     )
     forged.signature = hmac.new(
-        wrong_key, audit._canonical(audit._tombstone_fields(forged)), hashlib.sha256
+        wrong_key, audit_seal.canonical(audit_seal.tombstone_fields(forged)), hashlib.sha256
     ).hexdigest()
     db.session.add(forged)
     db.session.commit()

@@ -7,9 +7,11 @@ an HMAC under a key derived from SECRET_KEY. Changing an event breaks the
 chain at it; recomputing the chain after it still leaves the seal wrong, and
 so does cutting events off the end. Retention removes a session's events
 only with a signed tombstone that says how many and up to which link.
+
+Here the chain is written and verified; what both compute alike (the
+canonical form, the hashes, the keys and signatures) is in audit_seal.py.
 """
 
-import hashlib
 import hmac
 import json
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,103 +21,13 @@ from datetime import datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import current_app
 
 from webapp.extensions import db
 from webapp.models import AuditTombstone, SessionEvent, SupportSession
 from webapp.models.base import utcnow
+from webapp.services import audit_seal
 
-FORMAT = 1  # bump, and keep verifying the old one, if the canonical form changes
-GENESIS = "0" * 64  # the "previous hash" of a session's first event
 CHUNK = 500  # sessions verified per round of queries
-
-
-# The canonical form: one JSON object, sorted keys, no spaces, ASCII only,
-# timestamps as naive UTC with microseconds (what both databases keep).
-
-
-def _canonical(fields: dict) -> bytes:
-    return json.dumps(
-        {"v": FORMAT, **fields}, sort_keys=True, separators=(",", ":"), ensure_ascii=True
-    ).encode()
-
-
-def _stamp(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment is not None else None
-
-
-def event_hash(
-    support_session_id: int,
-    seq: int,
-    prev_hash: str,
-    kind: str,
-    participant_id: int | None,
-    created_at: datetime,
-    data: dict,
-) -> str:
-    content = {
-        "type": "event",
-        "session": support_session_id,
-        "seq": seq,
-        "prev": prev_hash,
-        "kind": kind,
-        "participant": participant_id,
-        "at": _stamp(created_at),
-        "data": data,
-    }
-    return hashlib.sha256(_canonical(content)).hexdigest()
-
-
-def _head_fields(support_session_id: int, number: str, seq: int, head: str | None) -> dict:
-    return {"type": "head", "session": support_session_id, "number": number, "seq": seq,
-            "head": head or GENESIS}  # fmt: skip
-
-
-def _tombstone_fields(tombstone: AuditTombstone | sa.Row) -> dict:
-    return {
-        "type": "tombstone",
-        "session": tombstone.support_session_id,
-        "number": tombstone.session_number,
-        "started": _stamp(tombstone.started_at),
-        "ended": _stamp(tombstone.ended_at),
-        "events": tombstone.event_count,
-        "last_seq": tombstone.last_seq,
-        "last_hash": tombstone.last_hash,
-        "removed": _stamp(tombstone.removed_at),
-    }
-
-
-def _keys() -> list[bytes]:
-    """The signing key first, then keys that may have signed older rows:
-    one derived from each of SECRET_KEY and SECRET_KEY_FALLBACKS, so the
-    audit key is never the key that signs cookies."""
-    secrets = [
-        current_app.config["SECRET_KEY"],
-        *(current_app.config.get("SECRET_KEY_FALLBACKS") or []),
-    ]
-    return [
-        hmac.new(
-            secret.encode() if isinstance(secret, str) else secret,
-            b"supportcenter audit trail",
-            hashlib.sha256,
-        ).digest()
-        for secret in secrets
-        if secret
-    ]
-
-
-def _sign(key: bytes, fields: dict) -> str:
-    return hmac.new(key, _canonical(fields), hashlib.sha256).hexdigest()
-
-
-def _signed(keys: Sequence[bytes], signature: str | None, fields: dict) -> bool:
-    if not signature:
-        return False
-    return any(hmac.compare_digest(_sign(key, fields), signature) for key in keys)
-
-
-def seal(support_session_id: int, number: str, seq: int, head: str | None) -> str:
-    return _sign(_keys()[0], _head_fields(support_session_id, number, seq, head))
 
 
 # Writing
@@ -176,10 +88,12 @@ def next_link(
     data: dict,
 ) -> Link:
     """The link after (`last_seq`, `head`); the caller holds the chain's lock."""
-    seq, prev_hash, created_at = last_seq + 1, head or GENESIS, utcnow()
+    seq, prev_hash, created_at = last_seq + 1, head or audit_seal.GENESIS, utcnow()
     data = json.loads(json.dumps(data))
-    digest = event_hash(support_session_id, seq, prev_hash, kind, participant_id, created_at, data)
-    sealed = seal(support_session_id, number, seq, digest)
+    digest = audit_seal.event_hash(
+        support_session_id, seq, prev_hash, kind, participant_id, created_at, data
+    )
+    sealed = audit_seal.seal(support_session_id, number, seq, digest)
     return Link(seq, prev_hash, digest, sealed, created_at, data)
 
 
@@ -245,7 +159,7 @@ def prepare_purge(support_session_ids: Sequence[int]) -> None:
             .group_by(SessionEvent.support_session_id)
         ).all()
     )
-    removed_at, key = utcnow(), _keys()[0]
+    removed_at, key = utcnow(), audit_seal.keys()[0]
     for head in heads:
         if not counts.get(head.id):
             continue
@@ -256,10 +170,10 @@ def prepare_purge(support_session_ids: Sequence[int]) -> None:
             ended_at=head.ended_at,
             event_count=counts[head.id],
             last_seq=head.audit_seq,
-            last_hash=head.audit_head or GENESIS,
+            last_hash=head.audit_head or audit_seal.GENESIS,
             removed_at=removed_at,
         )
-        tombstone.signature = _sign(key, _tombstone_fields(tombstone))
+        tombstone.signature = audit_seal.sign(key, audit_seal.tombstone_fields(tombstone))
         db.session.add(tombstone)
 
 
@@ -379,7 +293,7 @@ def _verify(sessions_query: sa.Select) -> list[Verdict]:
             .order_by(AuditTombstone.last_seq, AuditTombstone.id)
         ):
             tombstones[tombstone.support_session_id].append(tombstone)
-    keys = _keys()
+    keys = audit_seal.keys()
     return [
         Verdict(
             head.id,
@@ -395,12 +309,12 @@ def _verify(sessions_query: sa.Select) -> list[Verdict]:
 def _first_break(
     head: sa.Row, events: Iterable[sa.Row], tombstones: Iterable[sa.Row], keys
 ) -> Break | None:
-    last_seq, last_hash, previous = 0, GENESIS, "the start of the chain"
+    last_seq, last_hash, previous = 0, audit_seal.GENESIS, "the start of the chain"
     for tombstone in tombstones:
-        if not _signed(keys, tombstone.signature, _tombstone_fields(tombstone)):
+        if not audit_seal.signed(keys, tombstone.signature, audit_seal.tombstone_fields(tombstone)):
             return Break(
                 f"tombstone {tombstone.id} (events to no. {tombstone.last_seq}, removed "
-                f"{_stamp(tombstone.removed_at)}) is not signed with this site's key"
+                f"{audit_seal.stamp(tombstone.removed_at)}) is not signed with this site's key"
             )
         last_seq, last_hash = tombstone.last_seq, tombstone.last_hash
         previous = f"tombstone {tombstone.id}"
@@ -408,7 +322,7 @@ def _first_break(
         if problem := _link_problem(head.id, event, last_seq, last_hash, previous):
             return Break(problem, event.id, event.seq)
         last_seq, last_hash, previous = event.seq, event.hash, f"event {event.id}"
-    if (head.audit_seq, head.audit_head or GENESIS) != (last_seq, last_hash):
+    if (head.audit_seq, head.audit_head or audit_seal.GENESIS) != (last_seq, last_hash):
         if head.audit_seq > last_seq:
             return Break(
                 f"the chain ends at no. {last_seq} but the session's head is no. "
@@ -420,7 +334,9 @@ def _first_break(
             f"(no. {last_seq})",
             seq=last_seq,
         )
-    if not _signed(keys, head.audit_seal, _head_fields(head.id, head.number, last_seq, last_hash)):
+    if not audit_seal.signed(
+        keys, head.audit_seal, audit_seal.head_fields(head.id, head.number, last_seq, last_hash)
+    ):
         return Break(
             "the session's seal does not match its head: the head (and the chain) was "
             "rewritten, or SECRET_KEY is not the key that sealed it"
@@ -431,7 +347,7 @@ def _first_break(
 def _link_problem(support_session_id, event, last_seq, last_hash, previous) -> str | None:
     if event.seq is None or event.hash is None or event.prev_hash is None:
         return "it has no place in the chain: it was written around the app"
-    recomputed = event_hash(
+    recomputed = audit_seal.event_hash(
         support_session_id,
         event.seq,
         event.prev_hash,
