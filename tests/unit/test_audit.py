@@ -7,6 +7,7 @@ import hmac
 import itertools
 import re
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -276,6 +277,10 @@ def test_verify_while_events_are_written_sees_no_break(app):
     writer.start()
     try:
         verdicts = [audit.verify_session(support_session) for _ in range(100)]
+        # A loaded machine may starve the writer for all 100: go on until it wrote.
+        deadline = time.monotonic() + 20
+        while verdicts[-1].events == verdicts[0].events and time.monotonic() < deadline:
+            verdicts.append(audit.verify_session(support_session))
     finally:
         writing.set()
         writer.join(30)
