@@ -3,6 +3,7 @@ waiting, fakes, and requests the route tests send. Builders of rows are in
 tests/factories.py, browser steps in tests/e2e/steps.py; no test module
 imports another."""
 
+import contextlib
 import os
 import re
 import threading
@@ -15,6 +16,25 @@ from webapp.extensions import db
 from webapp.models import SessionEvent, SupportSession
 from webapp.services import chat
 from webapp.services.errors import ServiceError
+
+
+@contextlib.contextmanager
+def queries_on_this_thread():
+    """The SQL statements this thread runs inside the block: the mail sender
+    and the presence reaper query the same engine from their threads,
+    whenever they wake."""
+    statements: list[str] = []
+    thread = threading.get_ident()
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if threading.get_ident() == thread:
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
 def run_together(app, *actions):

@@ -1,30 +1,14 @@
 """#4: the CSR dashboard costs a fixed number of SQL queries, however many
 people are in the session (no query per participant)."""
 
-import threading
-
-import sqlalchemy as sa
-
 from tests.factories import make_customer, make_support_session
+from tests.helpers import queries_on_this_thread
 from webapp.extensions import db
 
 
 def queries_for(app, client, url) -> int:
-    """The request's own queries: the mail sender and the presence reaper
-    query the same engine from their threads, whenever they wake."""
-    statements = []
-    request_thread = threading.get_ident()
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if threading.get_ident() == request_thread:
-            statements.append(statement)
-
-    engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with queries_on_this_thread() as statements:
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     return len(statements)
 
 

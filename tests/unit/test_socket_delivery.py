@@ -199,14 +199,16 @@ def test_resyncs_that_come_together_cost_one_render_with_the_chat_log(connection
 def test_a_customer_shares_the_staff_log_only_when_every_line_came_after_they_joined():
     from datetime import datetime, timedelta
 
-    from webapp.live.push import PanelSnapshot
+    from webapp.live.bus import Generation
+    from webapp.live.snapshots import PanelSnapshot
 
     joined = datetime(2026, 12, 3, 10, 0)
-    snapshot = PanelSnapshot(1, True, {7: "customer"}, {}, "", frozenset(), joined, {7: joined})
+    at = Generation(1, 1)
+    snapshot = PanelSnapshot(at, True, {7: "customer"}, {}, "", frozenset(), joined, {7: joined})
     assert snapshot.log_is_whole_for(7)  # the first line came the moment Kim joined
     assert not snapshot.log_is_whole_for(8)  # not a seat of this snapshot
     earlier = PanelSnapshot(
-        1,
+        at,
         True,
         {7: "customer"},
         {},
@@ -216,4 +218,4 @@ def test_a_customer_shares_the_staff_log_only_when_every_line_came_after_they_jo
         {7: joined},
     )
     assert not earlier.log_is_whole_for(7)  # a line from before: Kim's own log is read
-    assert PanelSnapshot(1, True, {}, {}, "", frozenset(), None, {7: joined}).log_is_whole_for(7)
+    assert PanelSnapshot(at, True, {}, {}, "", frozenset(), None, {7: joined}).log_is_whole_for(7)

@@ -24,7 +24,7 @@ from sqlalchemy import exc as sa_exc
 from webapp.blueprints.seats import same_site, viewer_of
 from webapp.extensions import db, sock
 from webapp.live import announce, signals
-from webapp.live.bus import OVERFLOWED, RESYNC
+from webapp.live.bus import OVERFLOWED, PRESENCE, RESYNC
 from webapp.live.limits import INTERNAL_ERROR, TRY_AGAIN_LATER
 from webapp.live.push import customer_chat_log, files_panel_context, render_chat_line
 from webapp.models import Participant
@@ -150,7 +150,7 @@ class SessionConnection:
         )
         try:
             if came_online:
-                live.publish(self.support_session_id, {"kind": "presence"})
+                live.publish(self.support_session_id, {"kind": PRESENCE})
             if not self._send_everything():
                 return self._await_client_close()
             reader.start()
@@ -165,7 +165,7 @@ class SessionConnection:
             if live.presence.disconnect(
                 self.viewer_id, self.support_session_id, self.connection_id
             ):
-                live.publish(self.support_session_id, {"kind": "presence"})
+                live.publish(self.support_session_id, {"kind": PRESENCE})
             db.session.remove()
 
     def _pump(self, subscription) -> None:

@@ -10,7 +10,8 @@ from webapp.extensions import db
 from webapp.live.bus import LocalBus
 from webapp.live.limits import SocketLimits
 from webapp.live.presence import Deadline, LocalPresence, Presence
-from webapp.live.push import ChatLineCache, PanelCache
+from webapp.live.push import ChatLineCache
+from webapp.live.snapshots import PanelCache
 from webapp.models.base import utcnow
 from webapp.services import offer_timeout, queue_grace
 from webapp.services.sessions import participant_gone

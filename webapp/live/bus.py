@@ -10,10 +10,23 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from typing import NamedTuple
 
 from webapp.metrics import DELIVERIES, DELIVERY_SECONDS, OPEN_SOCKETS
 
 RESYNC = "resync"  # a socket sends its page everything again
+PRESENCE = "presence"  # a page of the session opened, or its last one closed
+
+
+class Generation(NamedTuple):
+    """How many events this process has heard on a channel, signals not
+    counted (they change no panel): `events` all the others, `changes`
+    those other than presence. Sockets that render at the same generation
+    share one render; one that moved only by presence re-renders only who
+    is connected (#18's connect storms)."""
+
+    events: int = 0
+    changes: int = 0
 
 
 def user_channel(user_id: int) -> int:
@@ -98,7 +111,7 @@ class Subscription:
 class LocalBus:
     def __init__(self) -> None:
         self._subscribers: dict[int, set[Subscription]] = defaultdict(set)
-        self._generations: dict[int, int] = defaultdict(int)
+        self._generations: dict[int, Generation] = defaultdict(Generation)
         self._lock = threading.Lock()
 
     def subscribe(
@@ -128,8 +141,10 @@ class LocalBus:
 
     def deliver(self, channel: int, message: dict, published_at: float | None = None) -> None:
         with self._lock:
-            if message.get("kind") != "signal":  # signalling changes no panel
-                self._generations[channel] += 1
+            kind = message.get("kind")
+            if kind != "signal":
+                events, changes = self._generations[channel]
+                self._generations[channel] = Generation(events + 1, changes + (kind != PRESENCE))
             subscribers = list(self._subscribers.get(channel, ()))
         if subscribers:
             DELIVERIES.inc(len(subscribers))
@@ -138,9 +153,7 @@ class LocalBus:
         for subscription in subscribers:
             subscription.put(message)
 
-    def generation(self, channel: int) -> int:
-        """How many events this process has heard on the channel: sockets that
-        render at the same generation can share one render."""
+    def generation(self, channel: int) -> Generation:
         with self._lock:
             return self._generations[channel]
 

@@ -28,7 +28,7 @@ class FrameCache:
     """The frames of the messages sent lately, by text, within a byte budget.
 
     A chat line or a panel snapshot is one str object shared by the sockets
-    that send it (push.py renders once per language and kind of viewer), and
+    that send it (rendered once per language and kind of viewer), and
     a str caches its hash, so finding its frame again costs one dict lookup.
     A message only one socket sends costs an insert and is soon dropped.
     Large messages (a page's first panels with its chat history) are seldom

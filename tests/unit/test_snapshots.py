@@ -1,0 +1,73 @@
+"""A presence change re-renders only who is shown as connected, from what the
+last build kept and without the database; every other event builds the
+panels again (#18's connect storms)."""
+
+import re
+
+from tests.factories import make_customer, make_support_session
+from tests.helpers import queries_on_this_thread
+from webapp.live.bus import PRESENCE, Generation, LocalBus
+from webapp.live.snapshots import PanelCache
+from webapp.services import sessions
+
+
+def presence_of(html: str, participant_id: int) -> str:
+    row = re.search(rf'data-participant-id="{participant_id}".*?</li>', html, re.S)
+    assert row, f"no row for participant {participant_id}"
+    return "online" if 'class="presence online"' in row.group(0) else "offline"
+
+
+def test_the_bus_counts_presence_apart_from_changes_and_signals_not_at_all():
+    bus = LocalBus()
+    assert bus.generation(1) == Generation(0, 0)
+    bus.publish(1, {"kind": PRESENCE})
+    bus.publish(1, {"kind": "signal", "to": 2})
+    assert bus.generation(1) == Generation(events=1, changes=0)
+    bus.publish(1, {"kind": "participant_joined"})
+    assert bus.generation(1) == Generation(events=2, changes=1)
+    assert bus.generation(2) == Generation(0, 0)  # per session
+
+
+def test_a_presence_change_renders_what_a_build_would_without_a_query(app):
+    support_session, rep = make_support_session()
+    kim = make_customer(support_session)
+    presence = app.extensions["live"].presence
+    cache = PanelCache()
+    with app.test_request_context():
+        before = cache.snapshot(support_session.id, "sv", Generation(1, 1))
+        assert presence_of(before.html["customer"], kim.id) == "offline"
+        presence.connect(kim.id, support_session.id, "kim-page")
+        with queries_on_this_thread() as statements:
+            after = cache.snapshot(support_session.id, "sv", Generation(2, 1))
+        built = PanelCache().snapshot(support_session.id, "sv", Generation(2, 1))
+    assert statements == []
+    for kind in ("controller", "customer"):
+        assert presence_of(after.html[kind], kim.id) == "online"
+        assert presence_of(after.html[kind], rep.id) == "offline"
+    assert after.html == built.html  # the panels after the participants' too
+    assert after.chat_html == before.chat_html and after.kinds == before.kinds
+
+
+def test_any_other_event_builds_the_panels_again(app):
+    support_session, _ = make_support_session()
+    make_customer(support_session, "Kim Kund")
+    cache = PanelCache()
+    with app.test_request_context():
+        cache.snapshot(support_session.id, "en", Generation(1, 1))
+        agnes = make_customer(support_session, "Agnes Andersson")
+        stale = cache.snapshot(support_session.id, "en", Generation(2, 1))  # presence only
+        assert "Agnes Andersson" not in stale.html["controller"]
+        fresh = cache.snapshot(support_session.id, "en", Generation(3, 2))  # she joined
+        assert "Agnes Andersson" in fresh.html["controller"]
+        assert agnes.id in fresh.kinds and agnes.id not in stale.kinds
+
+
+def test_an_ended_session_is_not_rendered_again_for_presence(app):
+    support_session, rep = make_support_session()
+    cache = PanelCache()
+    with app.test_request_context():
+        sessions.end_session(rep)
+        ended = cache.snapshot(support_session.id, "sv", Generation(1, 1))
+        with queries_on_this_thread() as statements:
+            later = cache.snapshot(support_session.id, "sv", Generation(2, 1))
+    assert statements == [] and later.html == ended.html and not later.is_open

@@ -1,0 +1,227 @@
+"""A session's panels as every kind of viewer sees them, built once per
+process and point of the event stream, and shared by the sockets that render
+there (#4).
+
+Most events change what the panels show, and the snapshot is built again from
+the database. A presence event (a page opened, or a seat's last page closed)
+changes only who is shown as connected: the participants panel is rendered
+again from what the last build kept, with no query. In a connect storm every
+socket that connects publishes one, and a whole build for each was what kept
+a thousand pages from their first panels for seconds (#18).
+"""
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import SimpleNamespace
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+
+from webapp.display import shared_render
+from webapp.extensions import db
+from webapp.live.bus import Generation
+from webapp.live.push import session_facts
+from webapp.models import Participant, SupportSession
+from webapp.services import consent
+from webapp.services.chat import recent_messages
+
+# The panels after the participants one, in the order the pages hold them.
+OPEN_PANELS = (
+    "session/_status.html",
+    "session/_activities.html",
+    "session/_media_controls.html",
+)
+CONSENT_PANEL = "session/_consent.html"
+STAFF_PANELS = ("dashboard/_session_actions.html", "dashboard/_tools_actions.html")
+
+
+@dataclass(frozen=True)
+class ParticipantsPanel:
+    """What session/_participants.html reads, as plain values: a presence
+    change renders it again without the database, and a build renders it
+    from the same values, so the two cannot differ."""
+
+    support_session: SimpleNamespace  # id, controller_id, helped_participant_id
+    participants: tuple[SimpleNamespace, ...]  # id, role, name, locale
+    viewers: dict[str, SimpleNamespace]  # kind of viewer -> is_controller
+    online_ids: frozenset[int]
+
+    @classmethod
+    def of(
+        cls,
+        support_session: SupportSession,
+        representatives: dict[str, Participant],
+        online_ids: set[int],
+    ) -> "ParticipantsPanel":
+        return cls(
+            support_session=SimpleNamespace(
+                id=support_session.id,
+                controller_id=support_session.controller_id,
+                helped_participant_id=support_session.helped_participant_id,
+            ),
+            participants=tuple(
+                SimpleNamespace(id=p.id, role=p.role, name=p.name, locale=p.locale)
+                for p in support_session.present_participants()
+            ),
+            viewers={
+                kind: SimpleNamespace(is_controller=support_session.controller_id == viewer.id)
+                for kind, viewer in representatives.items()
+            },
+            online_ids=frozenset(online_ids),
+        )
+
+    def render(self, kind: str) -> str:
+        return render_template(
+            "session/_participants.html",
+            oob=True,
+            support_session=self.support_session,
+            participants=self.participants,
+            viewer=self.viewers[kind],
+            online_ids=self.online_ids,
+        )
+
+
+@dataclass
+class PanelSnapshot:
+    """A session's panels as every kind of viewer sees them, at one point of
+    the event stream. Sockets of one process that render at the same
+    generation share it: a burst of five arrivals costs one render per kind
+    of viewer, not one per socket (#4)."""
+
+    generation: Generation
+    is_open: bool
+    kinds: dict[int, str]  # participant id -> kind of viewer
+    html: dict[str, str]  # kind of viewer -> the panels it is sent
+    chat_html: str
+    chat_ids: frozenset[int]  # the lines chat_html holds, shared by its sockets
+    oldest_line_at: datetime | None = None  # of the lines chat_html holds
+    joined: dict[int, datetime] = field(default_factory=dict)  # participant id -> joined_at
+    # Kept for a presence change: the participants panel's values, and for
+    # each kind of viewer the panels that follow it (None once ended).
+    participants_panel: ParticipantsPanel | None = None
+    after_participants: dict[str, str] = field(default_factory=dict)
+
+    def log_is_whole_for(self, participant_id: int) -> bool:
+        """Whether a customer's own chat log (chat.history_for: the newest
+        lines said since they joined) is exactly the shared one: it is when
+        every line of the shared log came after they joined, since the
+        shared log is the newest lines of all. Then their socket needs no
+        query and no render of its own (#18's connect storms)."""
+        joined = self.joined.get(participant_id)
+        if joined is None:
+            return False
+        return self.oldest_line_at is None or self.oldest_line_at >= joined
+
+    def with_online(self, generation: Generation, online_ids: set[int], locale: str):
+        """The same snapshot at a later generation that only presence moved."""
+        panel = self.participants_panel
+        if panel is None or panel.online_ids == online_ids:
+            return replace(self, generation=generation)
+        panel = replace(panel, online_ids=frozenset(online_ids))
+        with force_locale(locale), shared_render():
+            html = {
+                kind: panel.render(kind) + after for kind, after in self.after_participants.items()
+            }
+        return replace(self, generation=generation, html=html, participants_panel=panel)
+
+
+def viewer_kind(
+    support_session: SupportSession, participant: Participant, asked: frozenset[int] = frozenset()
+) -> str:
+    if not participant.is_staff:
+        # A customer waiting while the rep helps another reads other words (R3.1).
+        waiting = support_session.helped_participant_id not in (None, participant.id)
+        kind = "customer_waiting" if waiting else "customer"
+        # A customer asked to allow recording sees the question (#16 item 4).
+        return kind + "_asked" if participant.id in asked else kind
+    return "controller" if support_session.controller_id == participant.id else "staff"
+
+
+class PanelCache:
+    def __init__(self, size: int = 4096):
+        self._size = size
+        self._entries: OrderedDict[tuple[int, str], PanelSnapshot] = OrderedDict()
+        self._build_locks: dict[tuple[int, str], threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def snapshot(
+        self, support_session_id: int, locale: str, generation: Generation
+    ) -> PanelSnapshot:
+        key = (support_session_id, locale)
+        with self._lock:
+            build_lock = self._build_locks.setdefault(key, threading.Lock())
+        with build_lock:  # one socket builds; the others wait and share it
+            with self._lock:
+                entry = self._entries.get(key)
+            if entry is None or entry.generation.changes < generation.changes:
+                entry = _build_snapshot(support_session_id, locale, generation)
+            elif entry.generation.events < generation.events:
+                entry = _with_presence(entry, generation, locale)
+            else:
+                return entry
+            with self._lock:
+                self._entries[key] = entry
+                self._entries.move_to_end(key)
+                while len(self._entries) > self._size:
+                    evicted, _ = self._entries.popitem(last=False)
+                    self._build_locks.pop(evicted, None)
+        return entry
+
+
+def _with_presence(entry: PanelSnapshot, generation: Generation, locale: str) -> PanelSnapshot:
+    panel = entry.participants_panel
+    if panel is None:  # an ended session shows nobody's presence
+        return replace(entry, generation=generation)
+    presence = current_app.extensions["live"].presence
+    online = presence.connected_among([participant.id for participant in panel.participants])
+    return entry.with_online(generation, online, locale)
+
+
+def _build_snapshot(support_session_id: int, locale: str, generation: Generation) -> PanelSnapshot:
+    support_session = db.session.get(SupportSession, support_session_id)
+    representatives: dict[str, Participant] = {}
+    kinds: dict[int, str] = {}
+    asked = consent.asked_ids(support_session)
+    for participant in support_session.participants:
+        if participant.left_at is None or not support_session.is_open:
+            kind = viewer_kind(support_session, participant, asked)
+            kinds[participant.id] = kind
+            representatives.setdefault(kind, participant)
+    messages = recent_messages(support_session_id)
+    facts = session_facts(support_session)
+    panel = None
+    html: dict[str, str] = {}
+    after: dict[str, str] = {}
+    with force_locale(locale), shared_render():
+        if support_session.is_open:
+            panel = ParticipantsPanel.of(support_session, representatives, facts["online_ids"])
+            parts = list(OPEN_PANELS)
+            if consent.ever_asked(support_session):  # nobody asked pays nothing
+                parts.append(CONSENT_PANEL)
+            for kind, viewer in representatives.items():
+                context = {**facts, "viewer": viewer}
+                own = parts if kind.startswith("customer") else [*parts, *STAFF_PANELS]
+                # Staff controls follow control (R5.2).
+                after[kind] = "".join(render_template(p, oob=True, **context) for p in own)
+                html[kind] = panel.render(kind) + after[kind]
+        else:
+            for kind, viewer in representatives.items():
+                context = {**facts, "viewer": viewer}
+                html[kind] = render_template("session/_ended.html", oob=True, **context)
+        chat_html = render_template("session/_chat_log.html", chat_messages=messages, oob=True)
+    return PanelSnapshot(
+        generation=generation,
+        is_open=support_session.is_open,
+        kinds=kinds,
+        html=html,
+        chat_html=chat_html,
+        chat_ids=frozenset(message.id for message in messages),
+        oldest_line_at=min((message.created_at for message in messages), default=None),
+        joined={
+            participant.id: participant.joined_at for participant in support_session.participants
+        },
+        participants_panel=panel,
+        after_participants=after,
+    )
