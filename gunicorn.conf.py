@@ -9,6 +9,11 @@ worker_class = "gevent"
 workers = int(os.environ.get("WORKERS") or (2 if os.environ.get("REDIS_URL") else 1))
 worker_connections = int(os.environ.get("WORKER_CONNECTIONS", "2000"))
 timeout = 60
+# How long a connection may take to send its request, the first one included:
+# gevent workers time that read with `keepalive`. At gunicorn's 2 s a worker
+# busy with a connect storm reached 926 of 3,000 new sockets too late and
+# closed them unanswered (#18). Behind nginx only nginx's connections wait here.
+keepalive = int(os.environ.get("KEEPALIVE_SECONDS", "15"))
 graceful_timeout = 10
 accesslog = "-"
 

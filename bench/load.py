@@ -25,6 +25,8 @@ class Result:
     sent_after_storm_s: list[float] = field(default_factory=list)
     # Seconds from the storm's start to each socket's first message (its panels).
     first_panel_s: list[float] = field(default_factory=list)
+    # Why sockets did not connect: the error's kind (and an HTTP status) -> count.
+    connect_errors: dict[str, int] = field(default_factory=dict)
     sent: int = 0
     idle_rss_per_socket_kib: float = 0.0
     idle_rss_kib: int = 0
@@ -105,7 +107,12 @@ async def run(
                 await asyncio.wait_for(connection.recv(), 60)
                 result.first_panel_s.append(time.time() - storm_at)
             return connection
-        except (TimeoutError, OSError, websockets.WebSocketException):
+        except (TimeoutError, OSError, websockets.WebSocketException) as error:
+            response = getattr(error, "response", None)
+            why = type(error).__name__ + (f" {response.status_code}" if response else "")
+            if error.__cause__ is not None:  # what the client met: EOF, a reset
+                why += f" ({type(error.__cause__).__name__}: {error.__cause__})"
+            result.connect_errors[why] = result.connect_errors.get(why, 0) + 1
             return None
 
     attempts = [

@@ -34,6 +34,8 @@ if os.environ.get("BENCH_STORM") == "1":
     IDLE_SECONDS = 5.0
 # BENCH_BASELINES=0 runs the app alone (a quick measurement while profiling).
 BASELINES = os.environ.get("BENCH_BASELINES", "1") != "0"
+# BENCH_SERVER_LOG=path keeps the app's log (gunicorn's and the app's errors).
+SERVER_LOG = os.environ.get("BENCH_SERVER_LOG")
 RECOVERED_MS = 15.0  # the storm is over once p99 stays under this (#18)
 
 
@@ -156,6 +158,8 @@ def summarize(result) -> dict:
         "max_ms": max(latencies) if latencies else float("nan"),
         "mean_ms": statistics.fmean(latencies) if latencies else float("nan"),
     }
+    if result.connect_errors:
+        summary["connect_errors"] = result.connect_errors
     if result.first_panel_s:
         summary["first_panel_s"] = {
             "p50": percentile(result.first_panel_s, 0.5),
@@ -194,6 +198,7 @@ def main() -> None:
         "PORT": str(app_port),
     }
     processes = []
+    server_log = open(SERVER_LOG, "w") if SERVER_LOG else subprocess.DEVNULL  # noqa: SIM115
     try:
         subprocess.run(["redis-cli", "-n", "13", "flushdb"], check=True, capture_output=True)
         subprocess.run(
@@ -212,7 +217,7 @@ def main() -> None:
         # The same command and configuration as `make serve`.
         app = subprocess.Popen(
             [BIN / "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket", "wsgi:app"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=server_log,
             start_new_session=True,
         )  # fmt: skip
         bare = subprocess.Popen(
