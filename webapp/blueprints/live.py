@@ -9,7 +9,6 @@ import contextlib
 import functools
 import json
 import logging
-import threading
 import time
 import uuid
 
@@ -44,7 +43,7 @@ PANEL_COALESCE_SECONDS = 0.25
 SERVICE_AWAY = (sa_exc.OperationalError, sa_exc.InterfaceError, redis.RedisError)
 PANEL_RETRY_SECONDS = 2.0
 IDLE_WAKE_SECONDS = 5.0  # only to notice a closed socket that sent no close
-# Message kinds only this socket's reader puts on its own queue.
+# Message kinds only this socket's reading puts on its own queue.
 INCOMING = "incoming"
 # Files may be for one participant only, so their list is rendered per socket.
 FILE_EVENTS = {"file_shared", "recording_stored", "recording_finished"}
@@ -111,8 +110,9 @@ def is_logged_out(message: dict, staff_login: tuple[int, str] | None) -> bool:
 
 
 class SessionConnection:
-    """One open page. A reader thread turns what the page sends into queue
-    items, so this thread alone writes to the socket, in order."""
+    """One open page. simple_websocket's reading thread turns what the page
+    sends into queue items (GuardedSocket.forward), so this thread alone
+    writes to the socket, in order."""
 
     def __init__(self, ws, support_session_id: int, viewer_id: int, locale: str):
         self.ws = ws
@@ -144,7 +144,6 @@ class SessionConnection:
         subscription = live.bus.subscribe(
             self.support_session_id, limit=live.limits.queue_messages, accepts=self.wants
         )
-        reader = threading.Thread(target=self._read, args=(subscription,), daemon=True)
         came_online = live.presence.connect(
             self.viewer_id, self.support_session_id, self.connection_id
         )
@@ -153,7 +152,10 @@ class SessionConnection:
                 live.publish(self.support_session_id, {"kind": PRESENCE})
             if not self._send_everything():
                 return self._await_client_close()
-            reader.start()
+            self.ws.forward(
+                lambda data: subscription.put_own({"kind": INCOMING, "data": data}),
+                lambda: subscription.put_own({"kind": CLOSED}),
+            )
             self._pump(subscription)
         except ConnectionClosed:
             pass
@@ -369,20 +371,6 @@ class SessionConnection:
         if error or self.showing_chat_error:  # clear a shown error once, not every line
             self.showing_chat_error = bool(error)
             self.ws.send(render_template("session/_chat_error.html", message=error))
-
-    def _read(self, subscription) -> None:
-        try:
-            while True:
-                data = self.ws.receive()
-                if data is not None:
-                    subscription.put_own({"kind": INCOMING, "data": data})
-        except ConnectionClosed:
-            pass
-        except Exception:
-            log.exception("%s: reading failed", self.label)
-            self.ws.close(reason=INTERNAL_ERROR, message="internal error")
-        finally:
-            subscription.put_own({"kind": CLOSED})
 
     def _await_client_close(self) -> None:
         """The final panel removes the page's ws-connect element, so the browser

@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from contextlib import contextmanager, suppress
 
 from flask import Flask
@@ -111,6 +111,9 @@ class GuardedSocket:
         self._bucket = TokenBucket(limits.message_rate, limits.message_burst)
         self._wire = WholeFrames(ws.sock)
         ws.sock = self._wire
+        self._forwarding: tuple[Callable[[str], None], Callable[[], None]] | None = None
+        self._forward_lock = threading.Lock()
+        self._flooded = False
 
     @property
     def connected(self) -> bool:
@@ -134,16 +137,52 @@ class GuardedSocket:
 
     def receive(self, timeout: float | None = None):
         data = self.ws.receive(timeout=timeout)
-        if data is not None and not self._bucket.take():
-            log.warning(
-                "%s sent more than %g messages a second (burst %g); closing it",
-                self.label,
-                self._limits.message_rate,
-                self._limits.message_burst,
-            )
-            self.close(POLICY_VIOLATION, "too many messages")
+        if data is not None and not self._within_rate():
             raise ConnectionClosed(POLICY_VIOLATION)
         return data
+
+    def forward(self, on_message: Callable[[str], None], on_wake: Callable[[], None]) -> None:
+        """From now on simple_websocket's own reading thread hands each
+        message the page sends to `on_message`, and calls `on_wake` when it
+        wakes its reader for anything else: a close, an error, a message too
+        big. A reading thread of ours beside it was about 10 KiB of every
+        idle socket (#18). receive() then sees only the close."""
+        self._forwarding = (on_message, on_wake)
+        self.ws.event = _ForwardingEvent(self.ws.event, self._forward)
+        self._forward(woken=False)  # what arrived before, or a close
+
+    def _forward(self, woken: bool = True) -> None:
+        """Hands on what the page sent, even after a close (a line sent just
+        before it is still stored). simple_websocket wakes its reader for a
+        message or for the end, so a wake that found none is the end."""
+        on_message, on_wake = self._forwarding
+        forwarded = False
+        with self._forward_lock:
+            try:
+                while self.ws.input_buffer and not self._flooded:
+                    data = self.ws.input_buffer.pop(0)
+                    if not self._within_rate():
+                        break  # and nothing more is taken from this page
+                    on_message(data)
+                    forwarded = True
+            except Exception:
+                log.exception("%s: reading failed", self.label)
+                self.close(INTERNAL_ERROR, "internal error")
+        if (woken and not forwarded) or not self.ws.connected:
+            on_wake()
+
+    def _within_rate(self) -> bool:
+        if self._bucket.take():
+            return True
+        log.warning(
+            "%s sent more than %g messages a second (burst %g); closing it",
+            self.label,
+            self._limits.message_rate,
+            self._limits.message_burst,
+        )
+        self._flooded = True
+        self.close(POLICY_VIOLATION, "too many messages")
+        return False
 
     def close(self, reason: int, message: str) -> None:
         """Closes if still open; a close that cannot be written cuts the line."""
@@ -156,6 +195,22 @@ class GuardedSocket:
     def cut(self) -> None:
         self.ws.connected = False
         self._wire.cut()
+
+
+class _ForwardingEvent:
+    """simple_websocket's event, which its reading thread sets after each
+    message and on a close: setting it first hands on what arrived."""
+
+    def __init__(self, event, forward: Callable[..., None]):
+        self._event = event
+        self._forward = forward
+
+    def set(self) -> None:
+        self._forward()
+        self._event.set()
+
+    def __getattr__(self, name):
+        return getattr(self._event, name)
 
 
 class SendWatchdog:
