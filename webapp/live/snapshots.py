@@ -114,7 +114,9 @@ class PanelSnapshot:
             return False
         return self.oldest_line_at is None or self.oldest_line_at >= joined
 
-    def with_online(self, generation: Generation, online_ids: set[int], locale: str):
+    def with_online(
+        self, generation: Generation, online_ids: set[int], locale: str
+    ) -> "PanelSnapshot":
         """The same snapshot at a later generation that only presence moved."""
         panel = self.participants_panel
         if panel is None or panel.online_ids == online_ids:
