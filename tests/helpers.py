@@ -37,6 +37,15 @@ def queries_on_this_thread():
         sa.event.remove(db.engine, "before_cursor_execute", count)
 
 
+def presence_shown(html: str, participant_id: int) -> str | None:
+    """How the participants panel in `html` shows a seat: "online",
+    "offline", or None when the panel has no row for it."""
+    row = re.search(rf'data-participant-id="{participant_id}".*?</li>', html, re.S)
+    if row is None:
+        return None
+    return "online" if 'class="presence online"' in row.group(0) else "offline"
+
+
 def run_together(app, *actions):
     """Runs `actions` at once, each on its own connection in its own thread;
     returns what each returned, or the status it was refused with."""

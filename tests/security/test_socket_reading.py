@@ -4,18 +4,11 @@ per socket. Its lines still arrive, and its close is heard at once, not at
 the next idle wake-up."""
 
 import json
-import re
 import time
 
+from tests.helpers import presence_shown
 from tests.security.sockets import open_socket, wait_for_frame
 from webapp.blueprints import live
-
-
-def presence_of(frame: str, seat_id: int) -> str | None:
-    row = re.search(rf'data-participant-id="{seat_id}".*?</li>', frame, re.S)
-    if row is None:
-        return None
-    return "online" if 'class="presence online"' in row.group(0) else "offline"
 
 
 def wait_for_presence(connection, seat_id: int, state: str, timeout: float) -> None:
@@ -25,7 +18,7 @@ def wait_for_presence(connection, seat_id: int, state: str, timeout: float) -> N
             frame = connection.recv(timeout=left)
         except TimeoutError:
             break
-        if presence_of(frame, seat_id) == state:
+        if presence_shown(frame, seat_id) == state:
             return
     raise AssertionError(f"seat {seat_id} not shown {state} within {timeout} s")
 

@@ -2,19 +2,11 @@
 last build kept and without the database; every other event builds the
 panels again (#18's connect storms)."""
 
-import re
-
 from tests.factories import make_customer, make_support_session
-from tests.helpers import queries_on_this_thread
+from tests.helpers import presence_shown, queries_on_this_thread
 from webapp.live.bus import PRESENCE, Generation, LocalBus
 from webapp.live.snapshots import PanelCache
 from webapp.services import sessions
-
-
-def presence_of(html: str, participant_id: int) -> str:
-    row = re.search(rf'data-participant-id="{participant_id}".*?</li>', html, re.S)
-    assert row, f"no row for participant {participant_id}"
-    return "online" if 'class="presence online"' in row.group(0) else "offline"
 
 
 def test_the_bus_counts_presence_apart_from_changes_and_signals_not_at_all():
@@ -35,15 +27,15 @@ def test_a_presence_change_renders_what_a_build_would_without_a_query(app):
     cache = PanelCache()
     with app.test_request_context():
         before = cache.snapshot(support_session.id, "sv", Generation(1, 1))
-        assert presence_of(before.html["customer"], kim.id) == "offline"
+        assert presence_shown(before.html["customer"], kim.id) == "offline"
         presence.connect(kim.id, support_session.id, "kim-page")
         with queries_on_this_thread() as statements:
             after = cache.snapshot(support_session.id, "sv", Generation(2, 1))
         built = PanelCache().snapshot(support_session.id, "sv", Generation(2, 1))
     assert statements == []
     for kind in ("controller", "customer"):
-        assert presence_of(after.html[kind], kim.id) == "online"
-        assert presence_of(after.html[kind], rep.id) == "offline"
+        assert presence_shown(after.html[kind], kim.id) == "online"
+        assert presence_shown(after.html[kind], rep.id) == "offline"
     assert after.html == built.html  # the panels after the participants' too
     assert after.chat_html == before.chat_html and after.kinds == before.kinds
 
