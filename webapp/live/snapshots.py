@@ -52,6 +52,7 @@ class ParticipantsPanel:
     def of(
         cls,
         support_session: SupportSession,
+        participants: list[Participant],
         representatives: dict[str, Participant],
         online_ids: set[int],
     ) -> "ParticipantsPanel":
@@ -63,7 +64,7 @@ class ParticipantsPanel:
             ),
             participants=tuple(
                 SimpleNamespace(id=p.id, role=p.role, name=p.name, locale=p.locale)
-                for p in support_session.present_participants()
+                for p in participants
             ),
             viewers={
                 kind: SimpleNamespace(is_controller=support_session.controller_id == viewer.id)
@@ -198,7 +199,9 @@ def _build_snapshot(support_session_id: int, locale: str, generation: Generation
     after: dict[str, str] = {}
     with force_locale(locale), shared_render():
         if support_session.is_open:
-            panel = ParticipantsPanel.of(support_session, representatives, facts["online_ids"])
+            panel = ParticipantsPanel.of(
+                support_session, facts["participants"], representatives, facts["online_ids"]
+            )
             parts = list(OPEN_PANELS)
             if consent.ever_asked(support_session):  # nobody asked pays nothing
                 parts.append(CONSENT_PANEL)
