@@ -2,8 +2,12 @@
 last build kept and without the database; every other event builds the
 panels again (#18's connect storms)."""
 
+import sqlalchemy as sa
+from flask import template_rendered
+
 from tests.factories import make_customer, make_support_session
 from tests.helpers import presence_shown, queries_on_this_thread
+from webapp.extensions import db
 from webapp.live.bus import PRESENCE, Generation, LocalBus
 from webapp.live.snapshots import PanelCache
 from webapp.services import sessions
@@ -63,3 +67,37 @@ def test_an_ended_session_is_not_rendered_again_for_presence(app):
         with queries_on_this_thread() as statements:
             later = cache.snapshot(support_session.id, "sv", Generation(2, 1))
     assert statements == [] and later.html == ended.html and not later.is_open
+
+
+def test_a_build_gives_its_connection_back_before_it_renders(app):
+    """Templates are most of a build: a connection held through them is one
+    a storm's other sockets wait for (#18)."""
+    support_session, _ = make_support_session()
+    make_customer(support_session)
+    support_session_id = support_session.id
+    db.session.remove()  # as a socket's build starts: nothing begun, nothing held
+    held: list[int] = []
+    held_while_rendering: list[int] = []
+
+    def checkout(*_):
+        held.append(1)
+
+    def checkin(*_):
+        held.pop()
+
+    def rendered(*_, **__):
+        held_while_rendering.append(len(held))
+
+    sa.event.listen(db.engine, "checkout", checkout)
+    sa.event.listen(db.engine, "checkin", checkin)
+    template_rendered.connect(rendered, app)
+    try:
+        with app.test_request_context():
+            snapshot = PanelCache().snapshot(support_session_id, "sv", Generation(1, 1))
+    finally:
+        template_rendered.disconnect(rendered, app)
+        sa.event.remove(db.engine, "checkin", checkin)
+        sa.event.remove(db.engine, "checkout", checkout)
+    assert "customer" in snapshot.html and "controller" in snapshot.html
+    assert len(held_while_rendering) >= 5  # every panel of every kind of viewer
+    assert set(held_while_rendering) == {0}

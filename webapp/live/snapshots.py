@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import SimpleNamespace
 
+import sqlalchemy.orm as so
 from flask import current_app, render_template
 from flask_babel import force_locale
 
@@ -182,8 +183,28 @@ def _with_presence(entry: PanelSnapshot, generation: Generation, locale: str) ->
     return entry.with_online(generation, online, locale)
 
 
+def _end_reads() -> None:
+    """Ends a build's read-only transaction and keeps what it loaded: its
+    connection goes back to the pool before the templates run, some 60 % of
+    a build. Held through them, a connect storm needed more connections
+    than its queries did, and the pool opened and closed PostgreSQL
+    sessions by the hundred (#18). A build inside a caller's transaction
+    leaves it alone."""
+    session = db.session()
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
 def _build_snapshot(support_session_id: int, locale: str, generation: Generation) -> PanelSnapshot:
-    support_session = db.session.get(SupportSession, support_session_id)
+    began_here = not db.session().in_transaction()
+    # Staff seats' users come with the seats: the session actions panel asks
+    # whether its viewer is an agent, after the connection has gone back.
+    seats_with_users = so.selectinload(SupportSession.participants).joinedload(Participant.user)
+    support_session = db.session.get(SupportSession, support_session_id, options=[seats_with_users])
     representatives: dict[str, Participant] = {}
     kinds: dict[int, str] = {}
     asked = consent.asked_ids(support_session)
@@ -194,6 +215,8 @@ def _build_snapshot(support_session_id: int, locale: str, generation: Generation
             representatives.setdefault(kind, participant)
     messages = recent_messages(support_session_id)
     facts = session_facts(support_session)
+    if began_here:
+        _end_reads()
     panel = None
     html: dict[str, str] = {}
     after: dict[str, str] = {}
