@@ -56,10 +56,12 @@ def test_someone_who_left_or_an_ended_session_cannot_chat(app):
 def test_lines_from_sockets_at_once_all_persist_on_one_unbroken_audit_chain(app):
     """#18: a socket's line reads its seat and locks the chain in one query;
     lines written at the same moment must still chain one after the other."""
+    import sqlalchemy as sa
+
     from tests.helpers import run_together
     from webapp.extensions import db
-    from webapp.models import SupportSession
-    from webapp.services import audit
+    from webapp.models import SessionEvent, SupportSession
+    from webapp.services import activities, audit
 
     support_session, rep_seat = make_support_session()
     seats = [rep_seat.id, *(make_customer(support_session, f"Kund {i}").id for i in range(3))]
@@ -73,6 +75,15 @@ def test_lines_from_sockets_at_once_all_persist_on_one_unbroken_audit_chain(app)
     db.session.expire_all()
     assert len(chat.recent_messages(support_session_id)) == len(seats)
     assert audit.verify_session(db.session.get(SupportSession, support_session_id)).verified
+    # Each was the session's first line when it read its seat: Chatt starts once.
+    assert [activity.kind for activity in activities.running(support_session_id)] == ["chat"]
+    started = db.session.scalars(
+        sa.select(SessionEvent.kind).where(
+            SessionEvent.support_session_id == support_session_id,
+            SessionEvent.kind == "activity_started",
+        )
+    )
+    assert len(list(started)) == 1
 
 
 def test_a_seat_that_left_or_never_was_cannot_chat_from_its_socket(app):
@@ -94,34 +105,30 @@ def test_a_seat_that_left_or_never_was_cannot_chat_from_its_socket(app):
 
 def test_a_line_from_a_socket_costs_two_statements_on_postgresql(app):
     """#18: the seat check, the chain's lock, Chatt's state and the line's id
-    are one statement; the line, its event and the chain's head another. On
-    SQLite the same line goes the general way (post_message)."""
-    import threading
-
-    import sqlalchemy as sa
-
-    from tests.helpers import on_postgresql
+    are one statement; the line, its event and the chain's head another. The
+    session's first line also starts Chatt, in two more. On SQLite the same
+    line goes the general way (post_message)."""
+    from tests.helpers import on_postgresql, queries_on_this_thread
     from webapp.extensions import db
-    from webapp.models import SupportSession
-    from webapp.services import audit
+    from webapp.models import ActivityKind, SupportSession
+    from webapp.services import activities, audit
 
     support_session, rep_seat = make_support_session()
     support_session_id, seat_id = support_session.id, rep_seat.id
-    chat.post_from_seat(seat_id, "Den första startar Chatt")
-    statements, this_thread = [], threading.get_ident()
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if threading.get_ident() == this_thread:  # not the reaper's or the mailer's
-            statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    heard = app.extensions["live"].bus.subscribe(support_session_id)
+    with queries_on_this_thread() as first_statements:
+        chat.post_from_seat(seat_id, "Den första startar Chatt")
+    with queries_on_this_thread() as statements:
         line = chat.post_from_seat(seat_id, "Den andra")
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
     [*_, last] = chat.recent_messages(support_session_id)
     assert (last.id, last.text) == (line.id, "Den andra")
+    [chatt] = activities.running(support_session_id)
+    assert chatt.kind == ActivityKind.CHAT and chatt.participant_id == seat_id
+    started, first, second = (heard.get(timeout=1) for _ in range(3))
+    assert (started["kind"], started["activity_id"]) == ("activity_started", chatt.id)
+    assert started["activity_kind"] == ActivityKind.CHAT and started["participant_id"] == seat_id
+    assert (first["kind"], second["kind"], second["message_id"]) == ("chat", "chat", line.id)
     db.session.expire_all()
     assert audit.verify_session(db.session.get(SupportSession, support_session_id)).verified
     if on_postgresql():
-        assert len(statements) == 2
+        assert (len(first_statements), len(statements)) == (4, 2)

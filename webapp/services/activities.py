@@ -20,7 +20,7 @@ from webapp.models import (
     SupportSession,
 )
 from webapp.models.base import utcnow
-from webapp.services import events
+from webapp.services import audit, events
 from webapp.services.errors import ServiceError
 
 # What a page may start by itself; chat and files start with their first use.
@@ -118,6 +118,9 @@ def end_running(
 def ensure_running(actor: Participant, kind: ActivityKind) -> int:
     """Chat and file transfer run from their first use until something ends
     them (R5.4); returns the running row's id, starting one if there is none."""
+    # Two first uses at once start one row: the check waits for the chain's
+    # lock, which the event below takes anyway.
+    audit.lock_chain(actor.support_session_id)
     activity_id = db.session.scalar(
         sa.select(Activity.id).where(
             Activity.support_session_id == actor.support_session_id,

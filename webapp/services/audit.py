@@ -97,6 +97,12 @@ def next_link(
     return Link(seq, prev_hash, digest, sealed, created_at, data)
 
 
+def lock_chain(support_session_id: int) -> None:
+    """Takes the session's chain lock, held until the transaction ends: a
+    check made after it cannot be raced by another writer of the session."""
+    _lock_heads([support_session_id], SupportSession.id)
+
+
 def append(
     support_session: SupportSession, kind: str, participant_id: int | None, data: dict
 ) -> int:

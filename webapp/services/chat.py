@@ -2,23 +2,19 @@
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from functools import cache
-from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from webapp.extensions import db
 from webapp.models import (
-    Activity,
     ActivityKind,
     ChatMessage,
     Participant,
-    SessionEvent,
     SessionState,
-    SupportSession,
 )
 from webapp.services import activities, audit, events
+from webapp.services.chat_statements import line_statements
 from webapp.services.errors import ServiceError
 from webapp.services.text import lines
 
@@ -46,16 +42,16 @@ def post_from_seat(participant_id: int, text: str) -> "ChatLine":
     seat, locks the session's audit chain (so the seat is checked as it
     stands: a leave or an end that commits meanwhile is waited for, not
     raced), says whether Chatt runs and takes the line's id; the other writes
-    the line, its event and the chain's new head together. Both are built
-    once per process and take only parameters: building and keying them per
-    line cost more CPU than the round trips."""
+    the line, its event and the chain's new head together
+    (chat_statements.py). The session's first line takes two more, to start
+    Chatt."""
     text = _checked(text)
     if db.session.get_bind().dialect.name != "postgresql":
         author = db.session.get(Participant, participant_id, populate_existing=True)
         if author is None:
             raise ServiceError(NOT_SEATED, 403)
         return post_message(author, text)
-    statements = _line_statements()
+    statements = line_statements()
     connection = db.session.connection()
     seat = connection.execute(statements.seat, {"participant_id": participant_id}).one_or_none()
     if seat is None:
@@ -63,9 +59,7 @@ def post_from_seat(participant_id: int, text: str) -> "ChatLine":
     _check_seat(seat.left_at, seat.state != SessionState.ENDED)
     last_seq, head = seat.audit_seq, seat.audit_head
     if not seat.chat_running:  # the session's first line starts Chatt (R5.4)
-        author = db.session.get(Participant, participant_id)
-        activities.ensure_running(author, ActivityKind.CHAT)
-        last_seq, head = author.support_session.audit_seq, author.support_session.audit_head
+        last_seq, head = _start_chat(connection, seat, participant_id)
     data = {"message_id": seat.message_id}
     link = audit.next_link(
         seat.support_session_id, seat.number, last_seq, head, "chat", participant_id, data
@@ -100,80 +94,41 @@ def post_from_seat(participant_id: int, text: str) -> "ChatLine":
     return line
 
 
-class _LineStatements(NamedTuple):
-    seat: sa.Select
-    write: sa.Select
-
-
-@cache
-def _line_statements() -> _LineStatements:
-    """post_from_seat's two statements, in Core with bound parameters."""
-    chat_running = (
-        sa.exists()
-        .where(
-            Activity.support_session_id == Participant.support_session_id,
-            Activity.kind == ActivityKind.CHAT,
-            Activity.ended_at.is_(None),
-        )
-        .label("chat_running")
+def _start_chat(connection: sa.Connection, seat: sa.Row, participant_id: int) -> tuple[int, str]:
+    """Chatt's row and its event, as activities.ensure_running writes them,
+    unless a line that committed while this one waited for the lock started
+    it; returns the chain's head for the line's own link. Through the ORM
+    this was seven round trips, and 200 sessions' first lines at once held
+    the chat's first seconds back (#18)."""
+    statements = line_statements()
+    session_id = seat.support_session_id
+    activity_id = connection.execute(statements.chat_check, {"session": session_id}).scalar()
+    if activity_id is None:
+        return seat.audit_seq, seat.audit_head
+    data = {"activity_id": activity_id, "activity_kind": ActivityKind.CHAT}
+    kind = "activity_started"
+    link = audit.next_link(
+        session_id, seat.number, seat.audit_seq, seat.audit_head, kind, participant_id, data
     )
-    sequence = sa.func.pg_get_serial_sequence(ChatMessage.__tablename__, "id")
-    seat = (
-        sa.select(
-            Participant.name,
-            Participant.left_at,
-            Participant.support_session_id,
-            SupportSession.state,
-            SupportSession.number,
-            SupportSession.window_user_id,
-            SupportSession.audit_seq,
-            SupportSession.audit_head,
-            chat_running,
-            sa.func.nextval(sequence).label("message_id"),
-        )
-        .join(SupportSession, Participant.support_session_id == SupportSession.id)
-        .where(Participant.id == sa.bindparam("participant_id"))
-        .with_for_update(of=SupportSession, key_share=True)
+    event_id = connection.execute(
+        statements.chat_start,
+        {
+            "session": session_id,
+            "seat": participant_id,
+            "activity_id": activity_id,
+            "activity_kind": ActivityKind.CHAT,
+            "at": link.created_at,
+            "event_kind": kind,
+            "event_data": link.data,
+            "link_seq": link.seq,
+            "link_prev": link.prev_hash,
+            "link_hash": link.hash,
+        },
+    ).scalar_one()
+    events.publish_after_commit(
+        session_id, seat.window_user_id, kind, event_id, data, author=(participant_id, seat.name)
     )
-    # No parameter is named as a column: Core would add it to the UPDATE's SET.
-    session_id, seat_id = sa.bindparam("session"), sa.bindparam("seat")
-    created_at = sa.bindparam("at", type_=ChatMessage.created_at.type)
-    seq, digest = sa.bindparam("link_seq"), sa.bindparam("link_hash")
-    event = (
-        sa.insert(SessionEvent)
-        .values(
-            support_session_id=session_id,
-            seq=seq,
-            prev_hash=sa.bindparam("link_prev"),
-            hash=digest,
-            kind=sa.bindparam("event_kind"),  # a literal here went unbound in the cached form
-            participant_id=seat_id,
-            data=sa.bindparam("event_data", type_=SessionEvent.data.type),
-            created_at=created_at,
-        )
-        .returning(SessionEvent.id)
-        .cte("event")
-    )
-    head = (
-        sa.update(SupportSession)
-        .where(SupportSession.id == session_id)
-        .values(audit_seq=seq, audit_head=digest, audit_seal=sa.bindparam("link_seal"))
-        .returning(SupportSession.id)
-        .cte("head")
-    )
-    line = (
-        sa.insert(ChatMessage)
-        .values(
-            id=sa.bindparam("line_id"),
-            support_session_id=session_id,
-            participant_id=seat_id,
-            text=sa.bindparam("line_text"),
-            created_at=created_at,
-        )
-        .returning(ChatMessage.id)
-        .cte("line")
-    )
-    return _LineStatements(seat, sa.select(event.c.id).add_cte(head, line))
+    return link.seq, link.hash
 
 
 def _checked(text: str) -> str:
