@@ -167,3 +167,24 @@ def test_a_killed_workers_lapsed_socket_resyncs_its_session_once(redis_flushed, 
     finally:
         for presence in (*survivors, killed):
             presence.stop()
+
+
+def test_one_heartbeat_keeps_every_socket_and_adds_back_what_redis_lost(redis_flushed, monkeypatch):
+    """A worker refreshes all its sockets in one command (#18); a socket
+    Redis lost (a restart) counts again, one that closed does not."""
+    import redis
+
+    monkeypatch.setattr(redis_presence, "HEARTBEAT_TTL", 0.5)
+    worker = RedisPresence(REDIS_URL, NAMESPACE, GRACE, Expiries())
+    try:
+        for participant_id in (7, 8, 9):
+            worker.connect(participant_id, 1, f"page-{participant_id}")
+        worker.disconnect(9, 1, "page-9")
+        redis.Redis.from_url(REDIS_URL).delete(worker._connections(8))
+        assert worker.connected_among([7, 8, 9]) == {7}
+        time.sleep(0.3)
+        worker._heartbeat_all(time.time())
+        time.sleep(0.4)  # past the connects' own 0.5 s
+        assert worker.connected_among([7, 8, 9]) == {7, 8}
+    finally:
+        worker.stop()

@@ -26,6 +26,41 @@ WATCH_SCAN_SECONDS = 2.0
 HELD = ":held"
 
 
+# The heartbeat and the crash scan run inside Redis, one command each however
+# many sockets: as pipelines of a command per socket or seat, redis-py's
+# packing and parsing held a worker's only thread for 10 ms a heartbeat and
+# 50 ms a scan at 1,000 sockets, and every chat line waiting behind them
+# was that much later (#18). The connection keys are built from a prefix,
+# as Python builds them; this holds on one Redis, not on a Redis Cluster.
+_HEARTBEAT = """
+local lost = {}
+for i = 3, #ARGV, 2 do
+  if redis.call('ZADD', ARGV[1] .. ARGV[i + 1], 'XX', 'CH', ARGV[2], ARGV[i]) == 0 then
+    table.insert(lost, ARGV[i])
+  end
+end
+return lost
+"""
+_SCAN = """
+local lapsed, gone = {}, {}
+for _, seat in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local participant = string.match(seat, '^(%d+):%d+$')
+  if participant then
+    local connections = ARGV[1] .. participant
+    if redis.call('ZREMRANGEBYSCORE', connections, '-inf', ARGV[2]) > 0 then
+      table.insert(lapsed, seat)
+    end
+    if redis.call('ZCARD', connections) == 0 then
+      redis.call('SREM', KEYS[1], seat)
+      redis.call('ZADD', KEYS[2], 'NX', ARGV[3], seat)
+      table.insert(gone, seat)
+    end
+  end
+end
+return {lapsed, gone}
+"""
+
+
 def seat_member(participant_id: int, support_session_id: int) -> str:
     return f"{participant_id}:{support_session_id}"
 
@@ -50,6 +85,7 @@ class RedisPresence(Presence):
         self._redis = redis.Redis.from_url(url, decode_responses=True)
         self._key = f"{namespace}:presence"
         self._deadlines = f"{self._key}:deadlines"
+        self._connections_prefix = f"{self._key}:connections:"  # + participant id
         self._watched = f"{self._key}:watched"  # seats with sockets, for crash scans
         self._scan_turn = f"{self._key}:scan-turn"  # which worker scans now
         self._next_scan = 0.0
@@ -58,9 +94,11 @@ class RedisPresence(Presence):
         # This process's open sockets: refreshed together, in one round trip.
         self._local: dict[str, int] = {}  # connection -> participant
         self._local_lock = threading.Lock()
+        self._heartbeat = self._redis.register_script(_HEARTBEAT)
+        self._scan = self._redis.register_script(_SCAN)
 
     def _connections(self, participant_id: int) -> str:
-        return f"{self._key}:connections:{participant_id}"
+        return f"{self._connections_prefix}{participant_id}"
 
     def connect(self, participant_id: int, support_session_id: int, connection_id: str) -> bool:
         key = self._connections(participant_id)
@@ -81,25 +119,17 @@ class RedisPresence(Presence):
         return live_count == 1
 
     def _heartbeat_all(self, now: float) -> None:
-        """One pipeline refreshes every socket this process holds: a thousand
+        """One command refreshes every socket this process holds: a thousand
         sockets heartbeating one by one were 500 round trips a second. A
         socket Redis no longer knows (it restarted, empty) is added back."""
         with self._local_lock:
-            local = list(self._local.items())
+            local = dict(self._local)
         if not local:
             return
-        pipe = self._redis.pipeline(transaction=False)
-        for connection_id, participant_id in local:
-            pipe.zadd(
-                self._connections(participant_id),
-                {connection_id: now + HEARTBEAT_TTL},
-                xx=True,
-                ch=True,
-            )
-        refreshed = pipe.execute()
-        lost = [entry for entry, count in zip(local, refreshed, strict=True) if not count]
-        with self._local_lock:
-            lost = [(c, p) for c, p in lost if self._local.get(c) == p]  # not closed meanwhile
+        pairs = [value for entry in local.items() for value in entry]
+        lost = self._heartbeat(args=[self._connections_prefix, now + HEARTBEAT_TTL, *pairs])
+        with self._local_lock:  # not closed meanwhile
+            lost = [(c, local[c]) for c in lost if self._local.get(c) == local[c]]
         if lost:
             pipe = self._redis.pipeline(transaction=False)
             for connection_id, participant_id in lost:
@@ -204,27 +234,17 @@ class RedisPresence(Presence):
 
     def _watch_for_crashed_workers(self, now: float) -> None:
         """A killed worker never calls disconnect; its sockets just stop being
-        heartbeated. Give such seats the grace period they would have had."""
-        watched = {
-            member: seat
-            for member in self._redis.smembers(self._watched)
-            if (seat := parse_seat_member(member)) is not None
-        }
-        if not watched:
-            return
-        # Sockets that lapsed while their pages are back elsewhere: only the
-        # worker whose ZREMRANGEBYSCORE removes them says so, once a session
-        # (a killed worker's fifty sockets in one session: one resync, not fifty).
-        pipe = self._redis.pipeline(transaction=False)
-        for participant_id, _ in watched.values():
-            pipe.zremrangebyscore(self._connections(participant_id), "-inf", now)
-        lapsed = zip(watched.values(), pipe.execute(), strict=True)
-        for support_session_id in {seat[1] for seat, count in lapsed if count}:
+        heartbeated. Give such seats the grace period they would have had.
+
+        Sockets that lapsed while their pages are back elsewhere: only the
+        worker whose ZREMRANGEBYSCORE removes them says so, once a session
+        (a killed worker's fifty sockets in one session: one resync, not
+        fifty)."""
+        lapsed, gone = self._scan(
+            keys=[self._watched, self._deadlines],
+            args=[self._connections_prefix, now, now + self.grace_seconds],
+        )
+        for support_session_id in {parse_seat_member(seat)[1] for seat in lapsed}:
             self._lapsed(support_session_id)
-        online = self.connected_among([participant_id for participant_id, _ in watched.values()])
-        gone = {member: seat for member, seat in watched.items() if seat[0] not in online}
-        if not gone:
-            return
-        self._redis.srem(self._watched, *gone)
-        for participant_id, support_session_id in gone.values():
-            self._start_grace(participant_id, support_session_id, now + self.grace_seconds)
+        if gone:
+            self._ensure_reaper()
