@@ -203,19 +203,22 @@ def test_a_customer_shares_the_staff_log_only_when_every_line_came_after_they_jo
     from webapp.live.snapshots import PanelSnapshot
 
     joined = datetime(2026, 12, 3, 10, 0)
-    at = Generation(1, 1)
-    snapshot = PanelSnapshot(at, True, {7: "customer"}, {}, "", frozenset(), joined, {7: joined})
-    assert snapshot.log_is_whole_for(7)  # the first line came the moment Kim joined
-    assert not snapshot.log_is_whole_for(8)  # not a seat of this snapshot
-    earlier = PanelSnapshot(
-        at,
-        True,
-        {7: "customer"},
-        {},
-        "",
-        frozenset(),
-        joined - timedelta(microseconds=1),
-        {7: joined},
-    )
+
+    def snapshot(oldest_line_at):
+        return PanelSnapshot(
+            generation=Generation(1, 1),
+            is_open=True,
+            kinds={7: "customer"},
+            participants_html={},
+            rest_html={},
+            chat_html="",
+            chat_ids=frozenset(),
+            oldest_line_at=oldest_line_at,
+            joined={7: joined},
+        )
+
+    assert snapshot(joined).log_is_whole_for(7)  # the first line came the moment Kim joined
+    assert not snapshot(joined).log_is_whole_for(8)  # not a seat of this snapshot
+    earlier = snapshot(joined - timedelta(microseconds=1))
     assert not earlier.log_is_whole_for(7)  # a line from before: Kim's own log is read
-    assert PanelSnapshot(at, True, {}, {}, "", frozenset(), None, {7: joined}).log_is_whole_for(7)
+    assert snapshot(None).log_is_whole_for(7)

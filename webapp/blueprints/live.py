@@ -287,7 +287,7 @@ class SessionConnection:
         kind = snapshot.kinds.get(self.viewer_id)
         if kind is None:  # this seat has left
             return False
-        html = snapshot.html[kind]
+        html = snapshot.panels(kind)
         if (
             with_chat_log
             and kind.startswith("customer")

@@ -27,9 +27,10 @@ def text_frame(text: str) -> bytes:
 class FrameCache:
     """The frames of the messages sent lately, by text, within a byte budget.
 
-    A chat line or a panel snapshot is one str object shared by the sockets
-    that send it (rendered once per language and kind of viewer), and
-    a str caches its hash, so finding its frame again costs one dict lookup.
+    A chat line is one str object shared by the sockets that send it
+    (rendered once per language), and a str caches its hash, so finding its
+    frame again costs one dict lookup; a viewer's panels are joined for each
+    send (snapshots.py) and found by one hash of their text.
     A message only one socket sends costs an insert and is soon dropped.
     Large messages (a page's first panels with its chat history) are seldom
     the same for two sockets, and kept they would cost idle memory, so they

@@ -95,15 +95,23 @@ class PanelSnapshot:
     generation: Generation
     is_open: bool
     kinds: dict[int, str]  # participant id -> kind of viewer
-    html: dict[str, str]  # kind of viewer -> the panels it is sent
+    # For each kind of viewer its panels, in two parts: the participants
+    # panel, which a presence change renders again, and the others (or the
+    # ended panel). Kept apart and joined per send: kept joined as well,
+    # every session's panels were held twice, 12 KiB of each idle socket
+    # at 1,000 sockets (#18).
+    participants_html: dict[str, str]
+    rest_html: dict[str, str]
     chat_html: str
     chat_ids: frozenset[int]  # the lines chat_html holds, shared by its sockets
     oldest_line_at: datetime | None = None  # of the lines chat_html holds
     joined: dict[int, datetime] = field(default_factory=dict)  # participant id -> joined_at
-    # Kept for a presence change: the participants panel's values, and for
-    # each kind of viewer the panels that follow it (None once ended).
+    # The participants panel's values, for a presence change (None once ended).
     participants_panel: ParticipantsPanel | None = None
-    after_participants: dict[str, str] = field(default_factory=dict)
+
+    def panels(self, kind: str) -> str:
+        """What a viewer of this kind is sent."""
+        return self.participants_html.get(kind, "") + self.rest_html[kind]
 
     def log_is_whole_for(self, participant_id: int) -> bool:
         """Whether a customer's own chat log (chat.history_for: the newest
@@ -125,10 +133,10 @@ class PanelSnapshot:
             return replace(self, generation=generation)
         panel = replace(panel, online_ids=frozenset(online_ids))
         with force_locale(locale), shared_render():
-            html = {
-                kind: panel.render(kind) + after for kind, after in self.after_participants.items()
-            }
-        return replace(self, generation=generation, html=html, participants_panel=panel)
+            html = {kind: panel.render(kind) for kind in self.participants_html}
+        return replace(
+            self, generation=generation, participants_html=html, participants_panel=panel
+        )
 
 
 def viewer_kind(
@@ -218,8 +226,8 @@ def _build_snapshot(support_session_id: int, locale: str, generation: Generation
     if began_here:
         _end_reads()
     panel = None
-    html: dict[str, str] = {}
-    after: dict[str, str] = {}
+    participants_html: dict[str, str] = {}
+    rest: dict[str, str] = {}
     with force_locale(locale), shared_render():
         if support_session.is_open:
             panel = ParticipantsPanel.of(
@@ -232,18 +240,19 @@ def _build_snapshot(support_session_id: int, locale: str, generation: Generation
                 context = {**facts, "viewer": viewer}
                 own = parts if kind.startswith("customer") else [*parts, *STAFF_PANELS]
                 # Staff controls follow control (R5.2).
-                after[kind] = "".join(render_template(p, oob=True, **context) for p in own)
-                html[kind] = panel.render(kind) + after[kind]
+                rest[kind] = "".join(render_template(p, oob=True, **context) for p in own)
+                participants_html[kind] = panel.render(kind)
         else:
             for kind, viewer in representatives.items():
                 context = {**facts, "viewer": viewer}
-                html[kind] = render_template("session/_ended.html", oob=True, **context)
+                rest[kind] = render_template("session/_ended.html", oob=True, **context)
         chat_html = render_template("session/_chat_log.html", chat_messages=messages, oob=True)
     return PanelSnapshot(
         generation=generation,
         is_open=support_session.is_open,
         kinds=kinds,
-        html=html,
+        participants_html=participants_html,
+        rest_html=rest,
         chat_html=chat_html,
         chat_ids=frozenset(message.id for message in messages),
         oldest_line_at=min((message.created_at for message in messages), default=None),
@@ -251,5 +260,4 @@ def _build_snapshot(support_session_id: int, locale: str, generation: Generation
             participant.id: participant.joined_at for participant in support_session.participants
         },
         participants_panel=panel,
-        after_participants=after,
     )
