@@ -40,6 +40,7 @@ class SimpleWebSocket:
 
     connected = True
     close_reason = close_message = None
+    ping_interval = None
 
     def __init__(self):
         self.sock = Wire()

@@ -12,6 +12,7 @@ LIVE_MAX_MESSAGE_BYTES in `init_app`; the rest is here:
 """
 
 import logging
+import random
 import socket
 import threading
 import time
@@ -111,6 +112,12 @@ class GuardedSocket:
         self._bucket = TokenBucket(limits.message_rate, limits.message_burst)
         self._wire = WholeFrames(ws.sock)
         ws.sock = self._wire
+        # Pages that connected together (a connect storm, a restart) were
+        # pinged together for good: a thousand pings and pongs in the same
+        # moment every 20 s were the slowest chat lines of a bench run
+        # (#18). Each socket pings at a pace of its own, at most the set one.
+        if ws.ping_interval:
+            ws.ping_interval *= random.uniform(0.75, 1.0)
         self._forwarding: tuple[Callable[[str], None], Callable[[], None]] | None = None
         self._forward_lock = threading.Lock()
         self._flooded = False
