@@ -14,7 +14,7 @@ from webapp.models import (
     SessionState,
 )
 from webapp.services import activities, audit, events
-from webapp.services.chat_statements import line_statements
+from webapp.services.chat_statements import event_params, line_statements
 from webapp.services.errors import ServiceError
 from webapp.services.text import lines
 
@@ -67,16 +67,9 @@ def post_from_seat(participant_id: int, text: str) -> "ChatLine":
     event_id = connection.execute(
         statements.write,
         {
-            "session": seat.support_session_id,
-            "seat": participant_id,
+            **event_params(seat.support_session_id, participant_id, "chat", link),
             "line_id": seat.message_id,
             "line_text": text,
-            "at": link.created_at,
-            "event_kind": "chat",
-            "event_data": link.data,
-            "link_seq": link.seq,
-            "link_prev": link.prev_hash,
-            "link_hash": link.hash,
             "link_seal": link.seal,
         },
     ).scalar_one()
@@ -98,8 +91,8 @@ def _start_chat(connection: sa.Connection, seat: sa.Row, participant_id: int) ->
     """Chatt's row and its event, as activities.ensure_running writes them,
     unless a line that committed while this one waited for the lock started
     it; returns the chain's head for the line's own link. Through the ORM
-    this was seven round trips, and 200 sessions' first lines at once held
-    the chat's first seconds back (#18)."""
+    a first line was eight statements, not four, and 200 sessions' first
+    lines at once held the chat's first seconds back (#18)."""
     statements = line_statements()
     session_id = seat.support_session_id
     activity_id = connection.execute(statements.chat_check, {"session": session_id}).scalar()
@@ -113,16 +106,9 @@ def _start_chat(connection: sa.Connection, seat: sa.Row, participant_id: int) ->
     event_id = connection.execute(
         statements.chat_start,
         {
-            "session": session_id,
-            "seat": participant_id,
+            **event_params(session_id, participant_id, kind, link),
             "activity_id": activity_id,
             "activity_kind": ActivityKind.CHAT,
-            "at": link.created_at,
-            "event_kind": kind,
-            "event_data": link.data,
-            "link_seq": link.seq,
-            "link_prev": link.prev_hash,
-            "link_hash": link.hash,
         },
     ).scalar_one()
     events.publish_after_commit(

@@ -20,8 +20,9 @@ from webapp.models import (
     SessionEvent,
     SupportSession,
 )
+from webapp.services.audit import Link
 
-SESSION, SEAT, AT = sa.bindparam("session"), sa.bindparam("seat"), sa.bindparam("at")
+SESSION, SEAT = sa.bindparam("session"), sa.bindparam("seat")
 
 
 class LineStatements(NamedTuple):
@@ -73,6 +74,21 @@ def _seat() -> sa.Select:
         .where(Participant.id == sa.bindparam("participant_id"))
         .with_for_update(of=SupportSession, key_share=True)
     )
+
+
+def event_params(session_id: int, seat_id: int, kind: str, link: Link) -> dict:
+    """What the event of `link` (audit.next_link) binds, in `write` and
+    `chat_start` alike."""
+    return {
+        "session": session_id,
+        "seat": seat_id,
+        "at": link.created_at,
+        "event_kind": kind,
+        "event_data": link.data,
+        "link_seq": link.seq,
+        "link_prev": link.prev_hash,
+        "link_hash": link.hash,
+    }
 
 
 def _event() -> sa.CTE:
