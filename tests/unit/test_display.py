@@ -2,7 +2,8 @@
 
 from datetime import datetime, timedelta
 
-from flask_babel import force_locale
+from flask import render_template_string, session
+from flask_babel import force_locale, refresh
 
 from webapp.display import icon, local_time, shared_render
 from webapp.models.base import utcnow
@@ -52,3 +53,21 @@ def test_an_icon_is_hidden_from_screen_readers():
     svg = str(icon("mic"))
     assert svg.startswith('<svg aria-hidden="true" focusable="false"')
     assert "@license" not in svg and "currentColor" in svg
+
+
+def test_templates_speak_the_locale_in_force_and_return_to_the_pages(app):
+    """The template catalog is looked up once per request: a panel rendered
+    in another language inside the request, and a language changed on the
+    way, must still be honoured (display._translations)."""
+    word = "{{ _('Customer') }}"
+    with app.test_request_context("/"):
+        assert render_template_string(word) == "Kund"
+        with force_locale("en"):
+            assert render_template_string(word) == "Customer"
+            with force_locale("sv"):
+                assert render_template_string(word) == "Kund"
+            assert render_template_string(word) == "Customer"
+        assert render_template_string(word) == "Kund"
+        session["locale"] = "en"
+        refresh()
+        assert render_template_string(word) == "Customer"
