@@ -65,9 +65,9 @@ def _current_locale() -> str:
 def show(support_session_id: int):
     # An ended session's page (a reload, a tab of the Flersessionsfönster)
     # says it ended, for the staff who took part.
-    seat = sessions.staff_participant(support_session_id, current_user) or files.former_staff_seat(
-        support_session_id, current_user
-    )
+    seat = sessions.staff_participant(
+        support_session_id, current_user, with_participants=True
+    ) or files.former_staff_seat(support_session_id, current_user)
     if seat is None:
         raise ServiceError(_l("You are not taking part in this session."), 403)
     support_session = seat.support_session

@@ -167,18 +167,26 @@ def customer_by_secret(support_session_id: int, secret: str | None) -> Participa
     )
 
 
-def staff_participant(support_session_id: int, user: User) -> Participant | None:
+def staff_participant(
+    support_session_id: int, user: User, with_participants: bool = False
+) -> Participant | None:
     """The user's present seat in the session, if they have one, with the
-    session loaded in the same query (every caller reads it next)."""
-    return db.session.scalar(
+    session loaded in the same query (every caller reads it next); for a
+    page that lists them, the session's participants too: one round trip
+    where the page made two (#18)."""
+    session_of_seat = so.joinedload(Participant.support_session)
+    if with_participants:
+        session_of_seat = session_of_seat.joinedload(SupportSession.participants)
+    seats = db.session.scalars(
         sa.select(Participant)
-        .options(so.joinedload(Participant.support_session))
+        .options(session_of_seat)
         .where(
             Participant.support_session_id == support_session_id,
             Participant.user_id == user.id,
             Participant.left_at.is_(None),
         )
     )
+    return seats.unique().one_or_none()
 
 
 def participant_with_session(participant_id: int) -> Participant | None:
