@@ -222,3 +222,33 @@ def test_a_customer_shares_the_staff_log_only_when_every_line_came_after_they_jo
     earlier = snapshot(joined - timedelta(microseconds=1))
     assert not earlier.log_is_whole_for(7)  # a line from before: Kim's own log is read
     assert snapshot(None).log_is_whole_for(7)
+
+
+def test_a_socket_gets_every_event_in_order_however_the_threads_meet():
+    """The queue is a list and an event (bus.Subscription): a message put
+    while its reader is between looking and waiting must still wake it."""
+    import threading
+
+    from webapp.live.bus import LocalBus
+
+    bus = LocalBus()
+    subscription = bus.subscribe(9)
+    assert subscription.get(timeout=0.01) is None  # nothing: the reader wakes to idle
+    count = 5000
+
+    def publish():
+        for event_id in range(count):
+            bus.publish(9, {"kind": "joined", "event_id": event_id})
+
+    publisher = threading.Thread(target=publish)
+    publisher.start()
+    received = []
+    while len(received) < count:
+        message = subscription.get(timeout=5)
+        assert message is not None, f"woken by nothing after {len(received)}"
+        received.append(message["event_id"])
+        if len(received) % 7 == 0:  # the handler drains bursts, too
+            received.extend(m["event_id"] for m in subscription.drain())
+    publisher.join()
+    assert received == list(range(count))
+    assert subscription.get(timeout=0.01) is None
