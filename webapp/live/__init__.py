@@ -11,6 +11,7 @@ from webapp.live.bus import LocalBus
 from webapp.live.limits import SocketLimits
 from webapp.live.presence import Deadline, LocalPresence, Presence
 from webapp.live.push import ChatLineCache
+from webapp.live.readable import OneSocketSelector
 from webapp.live.snapshots import PanelCache
 from webapp.models.base import utcnow
 from webapp.services import offer_timeout, queue_grace
@@ -186,6 +187,7 @@ def init_app(app: Flask) -> Live:
     app.config["SOCK_SERVER_OPTIONS"] = {
         **app.config.get("SOCK_SERVER_OPTIONS", {}),
         "max_message_size": app.config["LIVE_MAX_MESSAGE_BYTES"],
+        "selector_class": OneSocketSelector,
     }
     live = Live(app)
     app.extensions["live"] = live
