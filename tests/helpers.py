@@ -158,3 +158,17 @@ def chain_of(support_session) -> list[SessionEvent]:
             .order_by(SessionEvent.seq)
         )
     )
+
+
+def opened_websocket():
+    """A server-side wsproto connection after a real handshake, and the
+    client talking to it: what simple_websocket holds as `ws.ws`."""
+    from wsproto import ConnectionType, WSConnection
+    from wsproto.events import AcceptConnection, Request
+
+    server, client = WSConnection(ConnectionType.SERVER), WSConnection(ConnectionType.CLIENT)
+    server.receive_data(client.send(Request(host="127.0.0.1", target="/live/sessions/1")))
+    assert isinstance(next(server.events()), Request)
+    client.receive_data(server.send(AcceptConnection()))
+    assert isinstance(next(client.events()), AcceptConnection)
+    return server, client

@@ -7,6 +7,7 @@ from wsproto.connection import Connection
 from wsproto.events import TextMessage
 from wsproto.frame_protocol import FrameProtocol
 
+from tests.helpers import opened_websocket
 from webapp.live.frames import FrameCache, text_frame
 from webapp.live.limits import GuardedSocket, SocketLimits
 
@@ -44,6 +45,7 @@ class SimpleWebSocket:
 
     def __init__(self):
         self.sock = Wire()
+        self.ws, _ = opened_websocket()
 
 
 def test_every_socket_is_written_the_same_bytes_and_reads_the_line(app):

@@ -3,12 +3,16 @@ thousand pings in one moment every 20 s delayed the chat lines around them."""
 
 from types import SimpleNamespace
 
+from tests.helpers import opened_websocket
 from webapp.live.limits import GuardedSocket, SocketLimits
 
 
 def test_sockets_that_connect_together_ping_at_paces_of_their_own(app):
     set_interval = app.config["SOCK_SERVER_OPTIONS"]["ping_interval"]
-    sockets = [SimpleNamespace(sock=None, ping_interval=set_interval) for _ in range(50)]
+    sockets = [
+        SimpleNamespace(sock=None, ws=opened_websocket()[0], ping_interval=set_interval)
+        for _ in range(50)
+    ]
     for ws in sockets:
         GuardedSocket(ws, SocketLimits(app), "seat")
     paces = [ws.ping_interval for ws in sockets]
@@ -18,6 +22,6 @@ def test_sockets_that_connect_together_ping_at_paces_of_their_own(app):
 
 
 def test_a_socket_without_pings_gets_none(app):
-    ws = SimpleNamespace(sock=None, ping_interval=None)
+    ws = SimpleNamespace(sock=None, ws=opened_websocket()[0], ping_interval=None)
     GuardedSocket(ws, SocketLimits(app), "seat")
     assert ws.ping_interval is None

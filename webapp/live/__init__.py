@@ -8,10 +8,10 @@ from flask import Flask
 
 from webapp.extensions import db
 from webapp.live.bus import LocalBus
+from webapp.live.idle_socket import OneSocketSelector
 from webapp.live.limits import SocketLimits
 from webapp.live.presence import Deadline, LocalPresence, Presence
 from webapp.live.push import ChatLineCache
-from webapp.live.readable import OneSocketSelector
 from webapp.live.snapshots import PanelCache
 from webapp.models.base import utcnow
 from webapp.services import offer_timeout, queue_grace

@@ -24,6 +24,7 @@ from flask import Flask
 from simple_websocket import ConnectionClosed
 
 from webapp.live.frames import FRAMES
+from webapp.live.idle_socket import forget_handshake
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,7 @@ class GuardedSocket:
         self._bucket = TokenBucket(limits.message_rate, limits.message_burst)
         self._wire = WholeFrames(ws.sock)
         ws.sock = self._wire
+        forget_handshake(ws)
         # Pages that connected together (a connect storm, a restart) were
         # pinged together for good: a thousand pings and pongs in the same
         # moment every 20 s were the slowest chat lines of a bench run
