@@ -113,8 +113,9 @@ def one_decimal(value: float | None) -> str:
 
 def _translations():
     """The catalog of the locale in force, looked up once per context: a
-    dashboard says some 80 words through gettext, and Flask-Babel resolves
-    its context, domain and locale again for each, 12 % of the page (#18).
+    dashboard says some 80 words through gettext, and Flask-Babel resolved
+    its context, domain and locale again for each: 0.6 ms of the page's
+    4.0 ms of templates (#18).
     Kept where Flask-Babel keeps it, `babel_translations`, which its
     force_locale and refresh clear and restore, so the two cannot part."""
     state = g.get("_flask_babel") if has_app_context() else None

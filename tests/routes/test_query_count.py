@@ -27,3 +27,6 @@ def test_dashboard_queries_do_not_grow_with_participants(app, login_as):
     # The user, the seat with its session and participants, the running
     # activities, the chat history, the files and recordings.
     assert with_many <= 5
+    # The participants came with the seat's query, every one of them.
+    page = client.get(url).get_data(as_text=True)
+    assert all(f"Customer {n}<" in page for n in range(25)) and "First<" in page

@@ -20,13 +20,11 @@ import selectors
 from gevent import monkey
 from gevent.socket import wait_read
 
-_TIMED_OUT = TimeoutError()
-
 
 def readable_gevent(fileno: int, timeout: float | None) -> bool:
     """Waits in the gevent hub, with a watcher only while waiting."""
     try:
-        wait_read(fileno, timeout, timeout_exc=_TIMED_OUT)
+        wait_read(fileno, timeout, timeout_exc=TimeoutError)
     except TimeoutError:
         return False
     return True

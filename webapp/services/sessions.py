@@ -186,7 +186,7 @@ def staff_participant(
             Participant.left_at.is_(None),
         )
     )
-    return seats.unique().one_or_none()
+    return seats.unique().first()
 
 
 def participant_with_session(participant_id: int) -> Participant | None:
