@@ -19,6 +19,22 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def reads_on_their_own() -> None:
+    """Runs the rest of this session's statements, until it ends, without a
+    transaction around them: psycopg sends BEGIN by itself and the end sends
+    ROLLBACK, two of the four round trips of a one-statement read (#18).
+    Only on PostgreSQL, whose READ COMMITTED gives each statement a view of
+    its own in a transaction too; SQLite's would hold one view for all. For
+    paths that only read, called before they read anything; the pool resets
+    the connection when the session ends."""
+    session = db.session()
+    if session.in_transaction() or db.engine.dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 mail = Mail()

@@ -10,7 +10,7 @@ from tests.helpers import presence_shown, queries_on_this_thread
 from webapp.extensions import db
 from webapp.live.bus import PRESENCE, Generation, LocalBus
 from webapp.live.snapshots import PanelCache
-from webapp.services import sessions
+from webapp.services import chat, sessions
 
 
 def test_the_bus_counts_presence_apart_from_changes_and_signals_not_at_all():
@@ -103,3 +103,33 @@ def test_a_build_gives_its_connection_back_before_it_renders(app):
     assert set(snapshot.rest_html) == {"controller", "customer"}
     assert len(held_while_rendering) >= 5  # every panel of every kind of viewer
     assert set(held_while_rendering) == {0}
+
+
+def test_a_build_reads_without_begin_and_leaves_the_next_writer_its_transaction(app):
+    """On PostgreSQL a build's reads run on their own: BEGIN and ROLLBACK
+    were two round trips of each (#18); on SQLite they keep their one view.
+    The connection goes back to the pool as it came: a chat line written
+    next is one transaction again, or a failed statement would leave half."""
+    support_session, _ = make_support_session()
+    customer = make_customer(support_session)
+    support_session_id, customer_id = support_session.id, customer.id
+    db.session.remove()
+    modes: list[str | None] = []
+
+    def mode(conn, *_):
+        modes.append(conn.get_execution_options().get("isolation_level"))
+
+    sa.event.listen(db.engine, "before_cursor_execute", mode)
+    try:
+        with app.test_request_context():
+            PanelCache().snapshot(support_session_id, "sv", Generation(1, 1))
+            db.session.remove()
+            built, modes[:] = list(modes), []
+            chat.post_from_seat(customer_id, "Hej")  # as a socket stores a line
+            written = list(modes)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", mode)
+    on_postgresql = db.engine.dialect.name == "postgresql"
+    assert len(built) >= 4
+    assert set(built) == ({"AUTOCOMMIT"} if on_postgresql else {None})
+    assert written and set(written) == {None}

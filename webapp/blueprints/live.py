@@ -21,7 +21,7 @@ from simple_websocket import ConnectionClosed
 from sqlalchemy import exc as sa_exc
 
 from webapp.blueprints.seats import same_site, viewer_of
-from webapp.extensions import db, sock
+from webapp.extensions import db, reads_on_their_own, sock
 from webapp.live import announce, signals
 from webapp.live.bus import OVERFLOWED, PRESENCE, RESYNC
 from webapp.live.limits import INTERNAL_ERROR, TRY_AGAIN_LATER
@@ -78,6 +78,7 @@ def closes_on_error(handler):
 @sock.route("/live/sessions/<int:support_session_id>", bp=bp)
 @closes_on_error
 def session_socket(ws, support_session_id: int):
+    reads_on_their_own()  # until db.session.remove() below: a storm's thousand lookups
     viewer = _viewer(support_session_id) if same_site() else None
     if viewer is None:
         ws.close(reason=POLICY_VIOLATION, message="not a participant")

@@ -21,7 +21,7 @@ from flask import current_app, render_template
 from flask_babel import force_locale
 
 from webapp.display import shared_render
-from webapp.extensions import db
+from webapp.extensions import db, reads_on_their_own
 from webapp.live.bus import Generation
 from webapp.live.push import session_facts
 from webapp.models import Participant, SupportSession
@@ -209,6 +209,7 @@ def _end_reads() -> None:
 
 def _build_snapshot(support_session_id: int, locale: str, generation: Generation) -> PanelSnapshot:
     began_here = not db.session().in_transaction()
+    reads_on_their_own()
     # Staff seats' users come with the seats: the session actions panel asks
     # whether its viewer is an agent, after the connection has gone back.
     seats_with_users = so.selectinload(SupportSession.participants).joinedload(Participant.user)
