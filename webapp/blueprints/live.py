@@ -130,6 +130,9 @@ class SessionConnection:
         self.chat_log_due = False  # events may have been lost: the log goes with the panels
         # (user id, login token hash) of a staff viewer: a logout closes this socket.
         self.staff_login: tuple[int, str] | None = None
+        # The panels this page was last sent, as the snapshot's own strings:
+        # the same objects again mean the page already shows them.
+        self.panels_sent: tuple[str, str] | None = None
 
     @property
     def label(self) -> str:
@@ -288,7 +291,7 @@ class SessionConnection:
         kind = snapshot.kinds.get(self.viewer_id)
         if kind is None:  # this seat has left
             return False
-        html = snapshot.panels(kind)
+        html = self._panels_moved(snapshot, kind, whole=with_chat_log)
         if (
             with_chat_log
             and kind.startswith("customer")
@@ -305,8 +308,22 @@ class SessionConnection:
         if not snapshot.is_open:  # sent once: the page then closes its socket
             with force_locale(self.locale):
                 html += announce.session_ended()
-        self.ws.send(html)
+        if html:
+            self.ws.send(html)
         return snapshot.is_open
+
+    def _panels_moved(self, snapshot, kind: str, whole: bool) -> str:
+        """The panels that differ from what this page was last sent. A
+        presence change moves only who is connected, and a page that was
+        sent the other panels of the same build gets the participants panel
+        alone: in a connect storm each arrival re-sent every page of its
+        session all of its panels, and each page swapped them all (#18)."""
+        participants = snapshot.participants_html.get(kind, "")
+        rest = snapshot.rest_html[kind]
+        sent, self.panels_sent = self.panels_sent, (participants, rest)
+        if whole or sent is None or sent[1] is not rest:
+            return participants + rest
+        return "" if sent[0] is participants else participants
 
     def _send_files(self) -> None:
         viewer = sessions.participant_with_session(self.viewer_id)
