@@ -291,7 +291,8 @@ class SessionConnection:
         kind = snapshot.kinds.get(self.viewer_id)
         if kind is None:  # this seat has left
             return False
-        html = self._panels_moved(snapshot, kind, whole=with_chat_log)
+        shown = (snapshot.participants_html.get(kind, ""), snapshot.rest_html[kind])
+        html = self._panels_moved(shown, whole=with_chat_log)
         if (
             with_chat_log
             and kind.startswith("customer")
@@ -310,17 +311,18 @@ class SessionConnection:
                 html += announce.session_ended()
         if html:
             self.ws.send(html)
+        self.panels_sent = shown  # only once sent: a failed chat log above is tried again
         return snapshot.is_open
 
-    def _panels_moved(self, snapshot, kind: str, whole: bool) -> str:
-        """The panels that differ from what this page was last sent. A
-        presence change moves only who is connected, and a page that was
-        sent the other panels of the same build gets the participants panel
-        alone: in a connect storm each arrival re-sent every page of its
-        session all of its panels, and each page swapped them all (#18)."""
-        participants = snapshot.participants_html.get(kind, "")
-        rest = snapshot.rest_html[kind]
-        sent, self.panels_sent = self.panels_sent, (participants, rest)
+    def _panels_moved(self, shown: tuple[str, str], whole: bool) -> str:
+        """Of `shown` (the participants panel, the others), what differs
+        from what this page was last sent. A presence change moves only who
+        is connected, and a page that was sent the other panels of the same
+        build gets the participants panel alone: in a connect storm each
+        arrival re-sent every page of its session all of its panels, and
+        each page swapped them all (#18)."""
+        participants, rest = shown
+        sent = self.panels_sent
         if whole or sent is None or sent[1] is not rest:
             return participants + rest
         return "" if sent[0] is participants else participants
