@@ -28,6 +28,12 @@ class Result:
     # Why sockets did not connect: the error's kind (and an HTTP status) -> count.
     connect_errors: dict[str, int] = field(default_factory=dict)
     sent: int = 0
+    # What the sockets were sent from the storm's start to the chat: their
+    # panels, and every change pushed to them meanwhile.
+    bytes_before_chat: int = 0
+    # Open sockets (file descriptors) per server process, read when memory is:
+    # how evenly the workers shared the storm.
+    sockets_by_process: list[int] = field(default_factory=list)
     idle_rss_per_socket_kib: float = 0.0
     idle_rss_kib: int = 0
     cpu_seconds: float = 0.0
@@ -63,6 +69,16 @@ def cpu_seconds(pids: list[int]) -> float:
         except OSError:
             pass
     return total / ticks
+
+
+def open_sockets(pid: int) -> int:
+    try:
+        return sum(
+            os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+            for fd in os.listdir(f"/proc/{pid}/fd")
+        )
+    except OSError:
+        return 0
 
 
 def rss_kib(pids: list[int]) -> int:
@@ -104,8 +120,9 @@ async def run(
                 max_size=2**22,
             )
             if expects_panels:  # the app sends a page its panels on connect
-                await asyncio.wait_for(connection.recv(), 60)
+                first = await asyncio.wait_for(connection.recv(), 60)
                 result.first_panel_s.append(time.time() - storm_at)
+                result.bytes_before_chat += len(first)
             return connection
         except (TimeoutError, OSError, websockets.WebSocketException) as error:
             response = getattr(error, "response", None)
@@ -127,11 +144,15 @@ async def run(
     connections = [connection for connection in opened if connection is not None]
     result.connected = len(connections)
 
+    chatting = False
+
     async def receive(connection):
         seen: set[str] = set()  # a line sent again (in a resync's chat log) counts once
         try:
             async for message in connection:
                 now = time.time_ns()
+                if not chatting:
+                    result.bytes_before_chat += len(message)
                 for stamp in set(STAMP.findall(message)) - seen:
                     seen.add(stamp)
                     result.latencies_ms.append((now - int(stamp)) / 1e6)
@@ -146,6 +167,7 @@ async def run(
     pids = process_tree(server_pid)
     result.idle_rss_kib = rss_kib(pids)
     result.idle_rss_per_socket_kib = (result.idle_rss_kib - rss_before) / max(1, result.connected)
+    result.sockets_by_process = sorted((open_sockets(pid) for pid in pids), reverse=True)
 
     stop_at = time.monotonic() + chat_seconds
 
@@ -160,6 +182,7 @@ async def run(
             result.sent += 1
             await asyncio.sleep(send_interval)
 
+    chatting = True
     profiler = during_chat(pids) if during_chat else None
     cpu_start, wall_start = cpu_seconds(pids), time.monotonic()
     await asyncio.gather(*(chatter(c, i) for i, c in enumerate(connections)))

@@ -152,6 +152,10 @@ def summarize(result) -> dict:
         "deliveries_per_second": len(latencies) / result.chat_seconds,
         "cpu_ms_per_delivery": 1000 * result.cpu_seconds / max(1, len(latencies)),
         "idle_kib_per_socket": result.idle_rss_per_socket_kib,
+        "kib_sent_before_chat_per_socket": result.bytes_before_chat
+        / 1024
+        / max(1, result.connected),
+        "sockets_by_process": result.sockets_by_process,
         "rss_mib_idle": result.idle_rss_kib / 1024,
         "p50_ms": percentile(latencies, 0.50),
         "p99_ms": percentile(latencies, 0.99),
