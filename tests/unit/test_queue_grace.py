@@ -12,7 +12,7 @@ from tests.factories import agent_session, make_agent, make_customer, offers_of
 from webapp.extensions import db
 from webapp.live.presence import Deadline
 from webapp.models import EndReason, Offer, OfferState, SessionState, SupportSession
-from webapp.services import acd, acd_transfer, events, queues
+from webapp.services import acd, acd_transfer, agent_loads, events, queues
 from webapp.services.errors import ServiceError
 
 
@@ -168,7 +168,7 @@ def test_an_ended_sessions_offers_go_in_the_same_commit_as_its_end(app, monkeypa
     assert session_of(kim).state == SessionState.ENDED
     offer = db.session.scalar(sa.select(Offer))
     assert offer.state == OfferState.WITHDRAWN
-    assert acd.loads([agent])[0].room == agent.acd_capacity
+    assert agent_loads.loads([agent])[0].room == agent.acd_capacity
 
 
 def test_a_waiting_customer_that_presence_forgot_is_expected_again(app, live):

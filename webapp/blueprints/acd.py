@@ -27,7 +27,7 @@ from webapp.extensions import db, limiter, namespaced_key
 from webapp.live.announce import announcement
 from webapp.models import Offer, Participant, ParticipantRole, StaffNote, SupportSession, User
 from webapp.models.base import utcnow
-from webapp.services import acd, acd_transfer, notes, offer_timeout
+from webapp.services import acd, acd_transfer, agent_loads, notes, offer_timeout
 from webapp.services.availability import set_availability
 from webapp.services.errors import ServiceError
 from webapp.web import is_htmx, parse_id
@@ -76,7 +76,7 @@ def inbox_context(agent: User) -> dict:
         )
     return {
         "agent": agent,
-        "load": acd.loads([agent])[0],
+        "load": agent_loads.loads([agent])[0],
         "offers": rows,
         "returned": offer_timeout.returned_lately_to(agent),
     }
@@ -209,8 +209,10 @@ def _transferring_seat(support_session_id: int) -> Participant:
 
 
 def _dialog_context(seat: Participant, target: str = "queue", message: str = "") -> dict:
-    queues = [(queue, acd.loads(acd.queue_agents(queue.id))) for queue in acd.queues()]
-    others = [agent for agent in acd.agents() if agent.id != seat.user_id]
+    queues = [
+        (queue, agent_loads.loads(agent_loads.queue_agents(queue.id))) for queue in acd.queues()
+    ]
+    others = [agent for agent in agent_loads.agents() if agent.id != seat.user_id]
     closed = acd_transfer.closed_now([queue for queue, _members in queues])
     # The first open queue with a free agent is chosen to begin with, not one
     # where the session could only wait.
@@ -225,7 +227,7 @@ def _dialog_context(seat: Participant, target: str = "queue", message: str = "")
         "support_session": seat.support_session,
         "queues": queues,
         "closed": closed,
-        "agents": acd.loads(others),
+        "agents": agent_loads.loads(others),
         "target": target,
         "message": message,
         "message_max": acd_transfer.MESSAGE_MAX,

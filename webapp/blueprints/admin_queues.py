@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from webapp.display import viewer_zone
-from webapp.services import acd, business_hours, queues
+from webapp.services import acd, agent_loads, business_hours, queues
 from webapp.services.errors import ServiceError
 from webapp.web import parse_id
 
@@ -26,11 +26,11 @@ def index():
 
 
 def _page(errors: dict | None = None, status: int = 200):
-    agents = acd.agents()
+    agents = agent_loads.agents()
     return render_template(
         "admin_queues/index.html",
         queues=acd.queues(),
-        agents=acd.loads(agents),
+        agents=agent_loads.loads(agents),
         errors=errors or {},
         capacity_max=queues.CAPACITY_MAX,
         hours=business_hours,

@@ -6,9 +6,6 @@ PostgreSQL: a session row first, then agent rows. Availability changes commit
 the agent row on its own before they route, for that reason.
 """
 
-from dataclasses import dataclass
-from datetime import datetime
-
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -20,86 +17,14 @@ from webapp.models import (
     Participant,
     ParticipantRole,
     Queue,
-    Role,
     SessionState,
     SupportSession,
     User,
 )
 from webapp.models.acd import queue_members
 from webapp.models.base import utcnow
-from webapp.services import customers, events, sessions
+from webapp.services import agent_loads, customers, events, sessions
 from webapp.services.errors import ServiceError
-
-NEVER = datetime.min  # an agent that never had work has been idle longest (R6.6)
-
-
-@dataclass
-class AgentLoad:
-    agent: User
-    seats: int  # present seats in open sessions
-    pending: int  # offers waiting for the agent's answer
-
-    @property
-    def room(self) -> int:
-        """Places left: an offer holds one until it is answered or withdrawn."""
-        return max(0, self.agent.acd_capacity - self.seats - self.pending)
-
-    @property
-    def has_room(self) -> bool:
-        return self.agent.available and self.room > 0
-
-    def idle_order(self) -> tuple:
-        """Least busy first, then longest idle; the id keeps the order stable."""
-        return (self.seats + self.pending, self.agent.idle_since or NEVER, self.agent.id)
-
-
-def loads(agents: list[User]) -> list[AgentLoad]:
-    ids = [agent.id for agent in agents]
-    seats = dict(
-        db.session.execute(
-            sa.select(Participant.user_id, sa.func.count(Participant.id))
-            .join(SupportSession, SupportSession.id == Participant.support_session_id)
-            .where(
-                Participant.user_id.in_(ids),
-                Participant.left_at.is_(None),
-                SupportSession.state != SessionState.ENDED,
-            )
-            .group_by(Participant.user_id)
-        ).all()
-    )
-    # Only offers of sessions still waiting hold a place (#13 item 3).
-    pending = dict(
-        db.session.execute(
-            sa.select(Offer.agent_id, sa.func.count(Offer.id))
-            .join(SupportSession, SupportSession.id == Offer.support_session_id)
-            .where(
-                Offer.agent_id.in_(ids),
-                Offer.state == OfferState.PENDING,
-                SupportSession.state == SessionState.QUEUED,
-            )
-            .group_by(Offer.agent_id)
-        ).all()
-    )
-    return [AgentLoad(agent, seats.get(agent.id, 0), pending.get(agent.id, 0)) for agent in agents]
-
-
-def agents() -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User).where(User.role == Role.AGENT, User.active).order_by(User.name)
-        )
-    )
-
-
-def queue_agents(queue_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(queue_members, queue_members.c.user_id == User.id)
-            .where(queue_members.c.queue_id == queue_id, User.role == Role.AGENT, User.active)
-            .order_by(User.id)
-        )
-    )
 
 
 def route(support_session: SupportSession, exclude: frozenset[int] = frozenset()) -> list[Offer]:
@@ -113,17 +38,21 @@ def route(support_session: SupportSession, exclude: frozenset[int] = frozenset()
     if support_session.queue_id is not None:
         if pending:
             return []
-        candidates = queue_agents(support_session.queue_id)
+        candidates = agent_loads.queue_agents(support_session.queue_id)
     else:
         offered = {offer.agent_id for offer in pending}
         candidates = [a for a in _chosen_agents(support_session) if a.id not in offered]
     # R6.4: whoever handed the session over is done with it, on every path
     # that routes it (a transfer, an agent freeing up, one coming back).
     exclude = exclude | _handed_over_by(support_session)
-    ready = [load for load in loads(candidates) if load.has_room and load.agent.id not in exclude]
+    ready = [
+        load
+        for load in agent_loads.loads(candidates)
+        if load.has_room and load.agent.id not in exclude
+    ]
     offers = []
-    for load in sorted(ready, key=AgentLoad.idle_order):
-        if claim_room(load.agent):
+    for load in sorted(ready, key=agent_loads.AgentLoad.idle_order):
+        if agent_loads.claim_room(load.agent):
             offers.append(offer_to(support_session, load.agent))
             if support_session.queue_id is not None:
                 break
@@ -275,11 +204,15 @@ def after_seats_closed(
         _end_abandoned(support_session)
     elif not support_session.is_open:
         queue_moved(support_session)
-    freed = [load.agent for load in loads(_agents_among(user_ids)) if load.seats == 0]
+    freed = [
+        load.agent
+        for load in agent_loads.loads(agent_loads.agents_among(user_ids))
+        if load.seats == 0
+    ]
     for agent in freed:
         agent.idle_since = utcnow()
     db.session.commit()
-    for agent in _agents_among(set(user_ids) | set(offered_ids)):
+    for agent in agent_loads.agents_among(set(user_ids) | set(offered_ids)):
         if agent.available:
             route_waiting_for(agent)
 
@@ -302,14 +235,6 @@ def _end_abandoned(support_session: SupportSession) -> None:
         db.session.rollback()
         return  # someone joined meanwhile
     sessions.end_abandoned(support_session)
-
-
-def _agents_among(user_ids: set[int]) -> list[User]:
-    if not user_ids:
-        return []
-    return list(
-        db.session.scalars(sa.select(User).where(User.id.in_(user_ids), User.role == Role.AGENT))
-    )
 
 
 def take_control(support_session: SupportSession, agent: User) -> Participant:
@@ -362,14 +287,6 @@ def lock_queued(support_session_id: int) -> bool:
         ).rowcount
         == 1
     )
-
-
-def claim_room(agent: User) -> bool:
-    """Serialises capacity checks for one agent (customers.lock_seats), then counts
-    again: another transaction may have filled the agent meanwhile."""
-    customers.lock_seats(agent)
-    db.session.refresh(agent)
-    return loads([agent])[0].has_room
 
 
 def _chosen_agents(support_session: SupportSession) -> list[User]:

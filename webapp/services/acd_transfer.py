@@ -17,7 +17,7 @@ from webapp.models import (
     User,
 )
 from webapp.models.base import utcnow
-from webapp.services import acd, activities, business_hours, events, sessions
+from webapp.services import acd, activities, agent_loads, business_hours, events, sessions
 from webapp.services.errors import ServiceError
 from webapp.services.text import lines
 from webapp.services.validation import clean_email, clean_name
@@ -55,7 +55,7 @@ def transfer_to_queue(actor: Participant, queue_id: int | None, message: str | N
     queue = db.session.get(Queue, queue_id) if queue_id is not None else None
     if queue is None:
         raise ServiceError(_l("Choose a queue."), 400, field="queue")
-    if not acd.queue_agents(queue.id):
+    if not agent_loads.queue_agents(queue.id):
         raise ServiceError(
             _l("The queue %(name)s has no agents. Choose another queue.", name=queue.name),
             409,
@@ -75,10 +75,10 @@ def transfer_to_agents(actor: Participant, agent_ids: list[int], message: str | 
     message = clean_message(message)
     if not agent_ids:
         raise ServiceError(_l("Choose at least one agent."), 400, field="agents")
-    chosen = [agent for agent in acd.agents() if agent.id in set(agent_ids)]
+    chosen = [agent for agent in agent_loads.agents() if agent.id in set(agent_ids)]
     if len(chosen) != len(set(agent_ids)) or actor.user_id in agent_ids:
         raise ServiceError(_l("Choose agents from the list."), 400, field="agents")
-    ready = [load.agent for load in acd.loads(chosen) if load.has_room]
+    ready = [load.agent for load in agent_loads.loads(chosen) if load.has_room]
     if not ready:
         raise ServiceError(
             _l("None of the chosen agents is available right now. Choose another, or a queue."),
@@ -88,7 +88,7 @@ def transfer_to_agents(actor: Participant, agent_ids: list[int], message: str | 
     _hand_over(actor, None, message)
     offers = []
     for agent in ready:
-        if acd.claim_room(agent):
+        if agent_loads.claim_room(agent):
             offers.append(acd.offer_to(actor.support_session, agent))
     if not offers:  # filled up in the meantime
         db.session.rollback()
@@ -150,7 +150,7 @@ def request_help(queue_id: int | None, name: str, email: str, problem: str):
     if not problem:
         raise ServiceError(_l("Tell us briefly what the problem is."), 400, field="problem")
     queue = db.session.get(Queue, queue_id) if queue_id is not None else None
-    members = acd.queue_agents(queue.id) if queue else []
+    members = agent_loads.queue_agents(queue.id) if queue else []
     if not members:
         raise ServiceError(_l("Choose a queue."), 400, field="queue")
     business_hours.check_open(queue, utcnow())
