@@ -291,7 +291,7 @@ class SessionConnection:
         kind = snapshot.kinds.get(self.viewer_id)
         if kind is None:  # this seat has left
             return False
-        shown = (snapshot.participants_html.get(kind, ""), snapshot.rest_html[kind])
+        shown = snapshot.parts(kind)
         html = self._panels_moved(shown, whole=with_chat_log)
         if (
             with_chat_log

@@ -109,9 +109,14 @@ class PanelSnapshot:
     # The participants panel's values, for a presence change (None once ended).
     participants_panel: ParticipantsPanel | None = None
 
+    def parts(self, kind: str) -> tuple[str, str]:
+        """What a viewer of this kind is sent: the participants panel (empty
+        once ended) and the others, as the snapshot keeps them."""
+        return self.participants_html.get(kind, ""), self.rest_html[kind]
+
     def panels(self, kind: str) -> str:
-        """What a viewer of this kind is sent."""
-        return self.participants_html.get(kind, "") + self.rest_html[kind]
+        """What a viewer of this kind is sent, whole."""
+        return "".join(self.parts(kind))
 
     def log_is_whole_for(self, participant_id: int) -> bool:
         """Whether a customer's own chat log (chat.history_for: the newest
