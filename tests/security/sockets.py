@@ -10,6 +10,8 @@ import time
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
+from tests.helpers import presence_shown
+
 
 def open_socket(url: str, cookie: str, **options) -> ClientConnection:
     return connect(
@@ -46,13 +48,33 @@ def frames_until_closed(
         return frames, closed.rcvd.code if closed.rcvd else 1006
 
 
-def wait_for_frame(connection: ClientConnection, text: str, timeout: float = 10) -> str:
+def frame_where(connection: ClientConnection, test, what: str, timeout: float = 10) -> str:
+    """The first frame for which `test` holds, within `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while (left := deadline - time.monotonic()) > 0:
-        frame = connection.recv(timeout=left)
-        if text in frame:
+        try:
+            frame = connection.recv(timeout=left)
+        except TimeoutError:
+            break
+        if test(frame):
             return frame
-    raise AssertionError(f"no frame with {text!r} within {timeout} s")
+    raise AssertionError(f"no frame {what} within {timeout} s")
+
+
+def wait_for_frame(connection: ClientConnection, text: str, timeout: float = 10) -> str:
+    return frame_where(connection, lambda frame: text in frame, f"with {text!r}", timeout)
+
+
+def wait_for_presence(
+    connection: ClientConnection, seat_id: int, state: str, timeout: float = 10
+) -> str:
+    """The first frame whose participants panel shows the seat "online" or "offline"."""
+    return frame_where(
+        connection,
+        lambda frame: presence_shown(frame, seat_id) == state,
+        f"showing seat {seat_id} {state}",
+        timeout,
+    )
 
 
 def raw_socket(port: int, path: str, cookie: str, receive_buffer: int | None = None):

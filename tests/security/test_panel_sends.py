@@ -4,20 +4,13 @@ participants panel alone. Anything else that changes the panels still
 sends them all."""
 
 from tests.helpers import presence_shown
-from tests.security.sockets import open_socket
+from tests.security.sockets import frame_where, open_socket, wait_for_presence
 from webapp.extensions import db
 from webapp.models import SupportSession
 from webapp.services import sessions
 
 STATUS_PANEL = 'id="session-status"'
 ACTIVITIES_PANEL = 'id="activities"'
-
-
-def next_frame_with(connection, predicate, timeout: float = 10) -> str:
-    while True:
-        frame = connection.recv(timeout=timeout)
-        if predicate(frame):
-            return frame
 
 
 def test_an_arrival_sends_the_others_only_who_is_connected(serve):
@@ -28,7 +21,7 @@ def test_an_arrival_sends_the_others_only_who_is_connected(serve):
     assert STATUS_PANEL in first and ACTIVITIES_PANEL in first
 
     arriving = open_socket(server.ws_url(seated.path), seated.cookies[1])
-    shown = next_frame_with(watcher, lambda f: presence_shown(f, seated.seat_ids[1]) == "online")
+    shown = wait_for_presence(watcher, seated.seat_ids[1], "online")
     assert STATUS_PANEL not in shown and ACTIVITIES_PANEL not in shown
     assert presence_shown(shown, seated.seat_ids[0]) == "online"  # the whole panel, not a row
 
@@ -38,12 +31,12 @@ def test_an_arrival_sends_the_others_only_who_is_connected(serve):
         third, _ = sessions.join_as_customer(db.session.get(SupportSession, seated.id), "Tredje")
         third_id = third.id
         db.session.remove()
-    moved = next_frame_with(watcher, lambda f: presence_shown(f, third_id) is not None)
+    moved = frame_where(watcher, lambda f: presence_shown(f, third_id) is not None, "with Tredje")
     assert STATUS_PANEL in moved and ACTIVITIES_PANEL in moved
     assert presence_shown(moved, seated.seat_ids[1]) == "online"
 
     arriving.close()
-    gone = next_frame_with(watcher, lambda f: presence_shown(f, seated.seat_ids[1]) == "offline")
+    gone = wait_for_presence(watcher, seated.seat_ids[1], "offline")
     assert STATUS_PANEL not in gone and ACTIVITIES_PANEL not in gone
     watcher.close()
 
@@ -55,7 +48,7 @@ def test_a_reconnected_page_gets_every_panel(serve):
     watcher = open_socket(url, seated.cookies[0])
     watcher.recv(timeout=10)
     open_socket(url, seated.cookies[1]).recv(timeout=10)
-    next_frame_with(watcher, lambda f: presence_shown(f, seated.seat_ids[1]) == "online")
+    wait_for_presence(watcher, seated.seat_ids[1], "online")
     watcher.close()
 
     again = open_socket(url, seated.cookies[0])

@@ -6,21 +6,8 @@ the next idle wake-up."""
 import json
 import time
 
-from tests.helpers import presence_shown
-from tests.security.sockets import open_socket, wait_for_frame
+from tests.security.sockets import open_socket, wait_for_frame, wait_for_presence
 from webapp.blueprints import live
-
-
-def wait_for_presence(connection, seat_id: int, state: str, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while (left := deadline - time.monotonic()) > 0:
-        try:
-            frame = connection.recv(timeout=left)
-        except TimeoutError:
-            break
-        if presence_shown(frame, seat_id) == state:
-            return
-    raise AssertionError(f"seat {seat_id} not shown {state} within {timeout} s")
 
 
 def test_a_pages_lines_arrive_and_its_close_is_heard_at_once(serve, monkeypatch):
