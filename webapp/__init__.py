@@ -6,7 +6,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import live
+from webapp import live, pool_liveness
 from webapp.config import Config
 from webapp.config import check as check_config
 from webapp.extensions import (
@@ -54,7 +54,12 @@ def create_app(config: type | object = Config) -> Flask:
         mailer,
     )
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = pool_liveness.engine_options(
+        app.config["SQLALCHEMY_DATABASE_URI"], app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})
+    )
     db.init_app(app)
+    with app.app_context():
+        pool_liveness.watch(db.engine)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     mail.init_app(app)

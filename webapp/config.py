@@ -56,7 +56,8 @@ class Config:
         f"sqlite:///{INSTANCE_DIR / 'supportcenter.sqlite'}"
     )
     # Under gevent one worker serves hundreds of sockets that each borrow a
-    # connection for a moment; the pool is per worker.
+    # connection for a moment; the pool is per worker. On PostgreSQL a
+    # cheaper check replaces pool_pre_ping (pool_liveness.py).
     SQLALCHEMY_ENGINE_OPTIONS: dict = {
         "pool_pre_ping": True,
         **(

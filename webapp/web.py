@@ -149,7 +149,7 @@ def register(app: Flask) -> None:
     def unavailable(error: Exception):
         """The database or Redis is away (a restart, a failover): a clear page
         for the moment it takes, never a traceback; the pool reconnects by
-        itself (pool_pre_ping). Nothing here may need the database."""
+        itself (pool_liveness.py). Nothing here may need the database."""
         app.logger.warning("service unavailable: %s", error.__class__.__name__)
         try:
             db.session.rollback()
