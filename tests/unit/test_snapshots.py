@@ -133,3 +133,39 @@ def test_a_build_reads_without_begin_and_leaves_the_next_writer_its_transaction(
     assert len(built) >= 4
     assert set(built) == ({"AUTOCOMMIT"} if on_postgresql else {None})
     assert written and set(written) == {None}
+
+
+def test_builds_of_different_sessions_run_two_at_a_time(monkeypatch):
+    """#18: a burst of builds (200 sessions' first lines start Chatt) would
+    all be ready to run at once, and every chat line behind them."""
+    import threading
+    import time
+
+    from webapp.live import snapshots
+
+    running, most = [], []
+    guard = threading.Lock()
+
+    def slow_build(support_session_id, locale, generation):
+        with guard:
+            running.append(support_session_id)
+            most.append(len(running))
+        time.sleep(0.05)
+        with guard:
+            running.remove(support_session_id)
+        return snapshots.PanelSnapshot(generation, True, {}, {}, {}, "", frozenset())
+
+    monkeypatch.setattr(snapshots, "_build_snapshot", slow_build)
+    cache = PanelCache()
+    built = {}
+
+    def snapshot(session_id):
+        built[session_id] = cache.snapshot(session_id, "sv", Generation(1, 1))
+
+    threads = [threading.Thread(target=snapshot, args=(i,)) for i in range(1, 7)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert sorted(built) == [1, 2, 3, 4, 5, 6]
+    assert max(most) == snapshots.BUILDS_AT_ONCE == 2
