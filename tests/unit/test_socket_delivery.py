@@ -200,7 +200,7 @@ def test_a_customer_shares_the_staff_log_only_when_every_line_came_after_they_jo
     from datetime import datetime, timedelta
 
     from webapp.live.bus import Generation
-    from webapp.live.snapshots import PanelSnapshot
+    from webapp.live.snapshots import ChatLog, PanelSnapshot, SharedChatLog
 
     joined = datetime(2026, 12, 3, 10, 0)
 
@@ -211,9 +211,7 @@ def test_a_customer_shares_the_staff_log_only_when_every_line_came_after_they_jo
             kinds={7: "customer"},
             participants_html={},
             rest_html={},
-            chat_html="",
-            chat_ids=frozenset(),
-            oldest_line_at=oldest_line_at,
+            chat_log=SharedChatLog(1, "sv", ChatLog("", frozenset(), oldest_line_at)),
             joined={7: joined},
         )
 

@@ -293,19 +293,12 @@ class SessionConnection:
             return False
         shown = snapshot.parts(kind)
         html = self._panels_moved(shown, whole=with_chat_log)
-        if (
-            with_chat_log
-            and kind.startswith("customer")
-            and not snapshot.log_is_whole_for(self.viewer_id)
-        ):
+        if with_chat_log:
             try:
-                chat_html, self.chat_ids_in_log = customer_chat_log(self.viewer_id, self.locale)
+                chat_html, self.chat_ids_in_log = self._chat_log(snapshot, kind)
             finally:
                 db.session.remove()
             html += chat_html
-        elif with_chat_log:
-            html += snapshot.chat_html
-            self.chat_ids_in_log = snapshot.chat_ids
         if not snapshot.is_open:  # sent once: the page then closes its socket
             with force_locale(self.locale):
                 html += announce.session_ended()
@@ -313,6 +306,15 @@ class SessionConnection:
             self.ws.send(html)
         self.panels_sent = shown  # only once sent: a failed chat log above is tried again
         return snapshot.is_open
+
+    def _chat_log(self, snapshot, kind: str) -> tuple[str, frozenset[int]]:
+        """The chat log this page is sent whole, and the lines it holds: the
+        session's shared one, or a customer's own (only what was said since
+        they joined) when the shared one holds lines from before."""
+        if kind.startswith("customer") and not snapshot.log_is_whole_for(self.viewer_id):
+            return customer_chat_log(self.viewer_id, self.locale)
+        shared = snapshot.chat_log.read()
+        return shared.html, shared.ids
 
     def _panels_moved(self, shown: tuple[str, str], whole: bool) -> str:
         """Of `shown` (the participants panel, the others), what differs

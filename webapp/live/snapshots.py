@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import sqlalchemy.orm as so
 from flask import current_app, render_template
@@ -85,6 +86,44 @@ class ParticipantsPanel:
         )
 
 
+class ChatLog(NamedTuple):
+    html: str
+    ids: frozenset[int]  # the lines it holds
+    oldest_line_at: datetime | None  # of the lines it holds
+
+
+class SharedChatLog:
+    """The session's newest lines as a page gets them when its socket opens
+    or resyncs, read and rendered when the first such socket asks, not by
+    every build: every panel change (someone joining, an activity starting)
+    rendered the whole log again, 8 of a build's 12 ms with 200 lines (#18).
+    Read after its build, it may hold lines newer than the build's
+    generation; a socket skips those when their events arrive
+    (SessionConnection.chat_ids_in_log)."""
+
+    def __init__(self, support_session_id: int, locale: str, read: ChatLog | None = None):
+        self.support_session_id = support_session_id
+        self.locale = locale
+        self._read = read
+        self._lock = threading.Lock()
+
+    def read(self) -> ChatLog:
+        with self._lock:  # one socket reads; the others wait and share it
+            if self._read is None:
+                reads_on_their_own()
+                messages = recent_messages(self.support_session_id)
+                with force_locale(self.locale), shared_render():
+                    html = render_template(
+                        "session/_chat_log.html", chat_messages=messages, oob=True
+                    )
+                self._read = ChatLog(
+                    html,
+                    frozenset(message.id for message in messages),
+                    min((message.created_at for message in messages), default=None),
+                )
+            return self._read
+
+
 @dataclass
 class PanelSnapshot:
     """A session's panels as every kind of viewer sees them, at one point of
@@ -102,9 +141,7 @@ class PanelSnapshot:
     # at 1,000 sockets (#18).
     participants_html: dict[str, str]
     rest_html: dict[str, str]
-    chat_html: str
-    chat_ids: frozenset[int]  # the lines chat_html holds, shared by its sockets
-    oldest_line_at: datetime | None = None  # of the lines chat_html holds
+    chat_log: SharedChatLog  # the same one after a presence change
     joined: dict[int, datetime] = field(default_factory=dict)  # participant id -> joined_at
     # The participants panel's values, for a presence change (None once ended).
     participants_panel: ParticipantsPanel | None = None
@@ -127,7 +164,8 @@ class PanelSnapshot:
         joined = self.joined.get(participant_id)
         if joined is None:
             return False
-        return self.oldest_line_at is None or self.oldest_line_at >= joined
+        oldest_line_at = self.chat_log.read().oldest_line_at
+        return oldest_line_at is None or oldest_line_at >= joined
 
     def with_online(
         self, generation: Generation, online_ids: set[int], locale: str
@@ -239,7 +277,6 @@ def _build_snapshot(support_session_id: int, locale: str, generation: Generation
             kind = viewer_kind(support_session, participant, asked)
             kinds[participant.id] = kind
             representatives.setdefault(kind, participant)
-    messages = recent_messages(support_session_id)
     facts = session_facts(support_session)
     if began_here:
         _end_reads()
@@ -264,16 +301,13 @@ def _build_snapshot(support_session_id: int, locale: str, generation: Generation
             for kind, viewer in representatives.items():
                 context = {**facts, "viewer": viewer}
                 rest[kind] = render_template("session/_ended.html", oob=True, **context)
-        chat_html = render_template("session/_chat_log.html", chat_messages=messages, oob=True)
     return PanelSnapshot(
         generation=generation,
         is_open=support_session.is_open,
         kinds=kinds,
         participants_html=participants_html,
         rest_html=rest,
-        chat_html=chat_html,
-        chat_ids=frozenset(message.id for message in messages),
-        oldest_line_at=min((message.created_at for message in messages), default=None),
+        chat_log=SharedChatLog(support_session_id, locale),
         joined={
             participant.id: participant.joined_at for participant in support_session.participants
         },

@@ -1,0 +1,125 @@
+"""CPU and wall time of the live layer's two hottest paths, in process, on a
+fresh PostgreSQL database, under gevent as the workers run them (there each
+round trip also pays for gevent's poll). For comparing one change without
+the noise of a whole run (#18, changes 22 and 24).
+
+    .venv/bin/python bench/in_process.py line [lines]
+    .venv/bin/python bench/in_process.py build [chat lines in the session]
+
+`line`: a chat line from a socket (`chat.post_from_seat`), 2,000 times.
+`build`: a session's panel snapshot built again (`PanelCache.snapshot` at a
+new generation, as after any event), 300 times, for a session of a rep and
+four customers. Prints one JSON object: milliseconds of CPU and wall time.
+"""
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import secrets  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import uuid  # noqa: E402
+
+import psycopg  # noqa: E402
+
+SERVER = "postgresql://postgres@127.0.0.1:5432"
+WARM_UP_LINES = 200  # psycopg prepares a statement after its fifth use
+
+
+def main(what: str, count: int | None) -> None:
+    database = f"supportcenter_line_{uuid.uuid4().hex[:6]}"
+    admin = psycopg.connect(f"{SERVER}/postgres", autocommit=True)
+    admin.execute(f"CREATE DATABASE {database}")
+    os.environ["DATABASE_URL"] = f"{SERVER.replace('postgresql', 'postgresql+psycopg')}/{database}"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
+    os.environ.pop("REDIS_URL", None)
+    try:
+        if what == "line":
+            print(json.dumps(measure_lines(count or 2000)))
+        else:
+            print(json.dumps(measure_builds(count or 0)))
+    finally:
+        admin.execute(f"DROP DATABASE {database} WITH (FORCE)")
+
+
+def start_session():
+    """A rep's session in the fresh database; its seat's and session's ids."""
+    from webapp.extensions import db
+    from webapp.services import sessions
+    from webapp.services.users import create_user
+
+    db.create_all()
+    rep = create_user("bench-rep@example.com", "Bench Rep", "rep", "bench-password")
+    support_session, seat = sessions.start_session(rep)
+    ids = seat.id, support_session.id
+    db.session.remove()
+    return ids
+
+
+def measure_lines(lines: int) -> dict:
+    # Imported here: the configuration reads DATABASE_URL when it loads.
+    from webapp import create_app
+    from webapp.extensions import db
+    from webapp.services import chat
+
+    app = create_app()
+    with app.app_context():
+        seat_id, _ = start_session()
+        for index in range(WARM_UP_LINES):
+            chat.post_from_seat(seat_id, f"warm-up {index}")
+            db.session.remove()
+        cpu, wall = time.process_time(), time.perf_counter()
+        for index in range(lines):
+            chat.post_from_seat(seat_id, f"line {index}")
+            db.session.remove()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["live"].stop()
+    return {
+        "lines": lines,
+        "cpu_ms_per_line": round(1000 * cpu / lines, 3),
+        "wall_ms_per_line": round(1000 * wall / lines, 3),
+    }
+
+
+def measure_builds(chat_lines: int, builds: int = 300) -> dict:
+    from webapp import create_app
+    from webapp.extensions import db
+    from webapp.live.bus import Generation
+    from webapp.live.snapshots import PanelCache
+    from webapp.models import SupportSession
+    from webapp.services import chat, sessions
+
+    app = create_app()
+    with app.app_context(), app.test_request_context():
+        seat_id, session_id = start_session()
+        for index in range(4):
+            sessions.join_as_customer(db.session.get(SupportSession, session_id), f"Kund {index}")
+        for index in range(chat_lines):
+            chat.post_from_seat(seat_id, f"Rad {index}: " + "ett ord " * 10)
+            db.session.remove()
+        cache = PanelCache()
+        for generation in range(1, 51):  # warm-up
+            cache.snapshot(session_id, "sv", Generation(generation, generation))
+            db.session.remove()
+        cpu, wall = time.process_time(), time.perf_counter()
+        for generation in range(51, 51 + builds):
+            cache.snapshot(session_id, "sv", Generation(generation, generation))
+            db.session.remove()
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        db.engine.dispose()
+    app.extensions["live"].stop()
+    return {
+        "chat_lines": chat_lines,
+        "builds": builds,
+        "cpu_ms_per_build": round(1000 * cpu / builds, 3),
+        "wall_ms_per_build": round(1000 * wall / builds, 3),
+    }
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else None)
