@@ -138,8 +138,8 @@ def test_a_build_reads_without_begin_and_leaves_the_next_writer_its_transaction(
 
 
 def test_builds_of_different_sessions_run_two_at_a_time(monkeypatch):
-    """#18: a burst of builds (200 sessions' first lines start Chatt) would
-    all be ready to run at once, and every chat line behind them."""
+    """#18: in a connect storm every session's first page starts a build;
+    run all at once, they all finished late."""
     import threading
     import time
 

@@ -195,12 +195,11 @@ def viewer_kind(
 
 
 # Whole builds that run at once in a process. A build is milliseconds of
-# queries and templates, and every greenlet that is ready runs before the
-# next one: when 200 sessions' first lines started Chatt within two seconds,
-# all their builds were ready at once and the chat lines waited behind them
-# (p99 29-53 ms in that second, 10-15 after it), and in a connect storm all
-# builds progressed together and all finished late. Two at a time finish in
-# turn, and keep one build's queries overlapping the other's templates (#18).
+# queries and templates, and gevent runs every ready greenlet before the
+# next one: in a connect storm each session's first page starts a build,
+# and with all of them running together all of them finished late (the
+# last first panel at 3.7-4.8 s). Two at a time finish in turn (2.6-2.8 s),
+# and keep one build's queries overlapping the other's templates (#18).
 BUILDS_AT_ONCE = 2
 
 
