@@ -196,6 +196,42 @@ def test_resyncs_that_come_together_cost_one_render_with_the_chat_log(connection
     assert not connection.chat_log_due
 
 
+def test_a_chat_log_that_meets_the_database_away_is_sent_later(connection, app, monkeypatch):
+    """#18: the log is read when a page first needs it, not by the build; a
+    resync whose read meets PostgreSQL away sends it on the next try, with
+    the panels, on the same socket."""
+    import sqlalchemy as sa
+
+    from webapp.blueprints import live
+    from webapp.live import snapshots
+    from webapp.live.bus import RESYNC
+    from webapp.services import chat
+
+    reads = []
+    read = snapshots.recent_messages
+
+    def away_then_back(support_session_id):
+        reads.append(support_session_id)
+        if len(reads) == 1:
+            raise sa.exc.OperationalError("SELECT", {}, Exception("server closed"))
+        return read(support_session_id)
+
+    monkeypatch.setattr(snapshots, "recent_messages", away_then_back)
+    monkeypatch.setattr(live, "PANEL_RETRY_SECONDS", 0.01)
+    rep = db.session.get(SupportSession, connection.support_session_id).participants[0]
+    chat.post_message(rep, "Sagt medan sidan var borta")
+    db.session.remove()
+    connection.ws = ClosesAfterOneSend()
+    bus = app.extensions["live"].bus
+    subscription = bus.subscribe(connection.support_session_id)
+    bus.publish(connection.support_session_id, {"kind": RESYNC})
+    connection._pump(subscription)
+    assert len(reads) == 2
+    [everything] = connection.ws.sent
+    assert 'id="participants"' in everything and "Sagt medan sidan var borta" in everything
+    assert not connection.chat_log_due
+
+
 def test_a_customer_shares_the_staff_log_only_when_every_line_came_after_they_joined():
     from datetime import datetime, timedelta
 
@@ -204,22 +240,26 @@ def test_a_customer_shares_the_staff_log_only_when_every_line_came_after_they_jo
 
     joined = datetime(2026, 12, 3, 10, 0)
 
-    def snapshot(oldest_line_at):
+    def snapshot():
         return PanelSnapshot(
             generation=Generation(1, 1),
             is_open=True,
             kinds={7: "customer"},
             participants_html={},
             rest_html={},
-            chat_log=SharedChatLog(1, "sv", ChatLog("", frozenset(), oldest_line_at)),
+            chat_log=SharedChatLog(1, "sv"),
             joined={7: joined},
         )
 
-    assert snapshot(joined).log_is_whole_for(7)  # the first line came the moment Kim joined
-    assert not snapshot(joined).log_is_whole_for(8)  # not a seat of this snapshot
-    earlier = snapshot(joined - timedelta(microseconds=1))
-    assert not earlier.log_is_whole_for(7)  # a line from before: Kim's own log is read
-    assert snapshot(None).log_is_whole_for(7)
+    def log(oldest_line_at):
+        return ChatLog("", frozenset(), oldest_line_at)
+
+    shown = snapshot()
+    assert shown.log_is_whole_for(7, log(joined))  # the first line came the moment Kim joined
+    assert not shown.log_is_whole_for(8, log(joined))  # not a seat of this snapshot
+    earlier = log(joined - timedelta(microseconds=1))
+    assert not shown.log_is_whole_for(7, earlier)  # a line from before: Kim's own log is read
+    assert shown.log_is_whole_for(7, log(None))
 
 
 def test_a_socket_gets_every_event_in_order_however_the_threads_meet():

@@ -311,9 +311,9 @@ class SessionConnection:
         """The chat log this page is sent whole, and the lines it holds: the
         session's shared one, or a customer's own (only what was said since
         they joined) when the shared one holds lines from before."""
-        if kind.startswith("customer") and not snapshot.log_is_whole_for(self.viewer_id):
-            return customer_chat_log(self.viewer_id, self.locale)
         shared = snapshot.chat_log.read()
+        if kind.startswith("customer") and not snapshot.log_is_whole_for(self.viewer_id, shared):
+            return customer_chat_log(self.viewer_id, self.locale)
         return shared.html, shared.ids
 
     def _panels_moved(self, shown: tuple[str, str], whole: bool) -> str:

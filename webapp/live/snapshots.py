@@ -101,27 +101,30 @@ class SharedChatLog:
     generation; a socket skips those when their events arrive
     (SessionConnection.chat_ids_in_log)."""
 
-    def __init__(self, support_session_id: int, locale: str, read: ChatLog | None = None):
+    def __init__(self, support_session_id: int, locale: str, log: ChatLog | None = None):
         self.support_session_id = support_session_id
         self.locale = locale
-        self._read = read
+        self._log = log
         self._lock = threading.Lock()
 
     def read(self) -> ChatLog:
         with self._lock:  # one socket reads; the others wait and share it
-            if self._read is None:
+            if self._log is None:
+                began_here = not db.session().in_transaction()
                 reads_on_their_own()
                 messages = recent_messages(self.support_session_id)
+                if began_here:  # the connection goes back before the render
+                    _end_reads()
                 with force_locale(self.locale), shared_render():
                     html = render_template(
                         "session/_chat_log.html", chat_messages=messages, oob=True
                     )
-                self._read = ChatLog(
+                self._log = ChatLog(
                     html,
                     frozenset(message.id for message in messages),
                     min((message.created_at for message in messages), default=None),
                 )
-            return self._read
+            return self._log
 
 
 @dataclass
@@ -155,17 +158,16 @@ class PanelSnapshot:
         """What a viewer of this kind is sent, whole."""
         return "".join(self.parts(kind))
 
-    def log_is_whole_for(self, participant_id: int) -> bool:
+    def log_is_whole_for(self, participant_id: int, shared: ChatLog) -> bool:
         """Whether a customer's own chat log (chat.history_for: the newest
-        lines said since they joined) is exactly the shared one: it is when
+        lines said since they joined) is exactly the `shared` one: it is when
         every line of the shared log came after they joined, since the
         shared log is the newest lines of all. Then their socket needs no
         query and no render of its own (#18's connect storms)."""
         joined = self.joined.get(participant_id)
         if joined is None:
             return False
-        oldest_line_at = self.chat_log.read().oldest_line_at
-        return oldest_line_at is None or oldest_line_at >= joined
+        return shared.oldest_line_at is None or shared.oldest_line_at >= joined
 
     def with_online(
         self, generation: Generation, online_ids: set[int], locale: str
@@ -195,10 +197,10 @@ def viewer_kind(
 
 
 # Whole builds that run at once in a process. A build is milliseconds of
-# queries and templates, and gevent runs every ready greenlet before the
-# next one: in a connect storm each session's first page starts a build,
-# and with all of them running together all of them finished late (the
-# last first panel at 3.7-4.8 s). Two at a time finish in turn (2.6-2.8 s),
+# queries and templates, and gevent switches among all ready greenlets at
+# each wait, so N builds share the CPU and all finish near N times one build:
+# in a connect storm, where each session's first page starts one, the last
+# first panel came at 3.7-4.8 s. Two at a time finish in turn (2.6-2.8 s),
 # and keep one build's queries overlapping the other's templates (#18).
 BUILDS_AT_ONCE = 2
 
