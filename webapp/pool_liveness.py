@@ -50,6 +50,8 @@ def watch(engine: sa.Engine, ping_after: float = PING_AFTER_IDLE_SECONDS) -> Non
 
     @sa.event.listens_for(engine, "connect")
     def hear_goodbyes(dbapi_connection: psycopg.Connection, record) -> None:
+        record.info.pop(SAID_GOODBYE, None)  # heard by the connection this one replaces
+
         def heard(diagnostic: psycopg.errors.Diagnostic) -> None:
             # Only an idle connection gets a FATAL as a notice: during a
             # statement it is that statement's error.
@@ -67,7 +69,8 @@ def watch(engine: sa.Engine, ping_after: float = PING_AFTER_IDLE_SECONDS) -> Non
         idle_since = record.info.pop(IDLE_SINCE, None)
         if idle_since is None:  # just opened
             return
-        if closed_by_server(dbapi_connection) or record.info.pop(SAID_GOODBYE, False):
+        closed = closed_by_server(dbapi_connection)
+        if record.info.pop(SAID_GOODBYE, False) or closed:
             raise sa.exc.DisconnectionError("the server closed this connection")
         if monotonic() - idle_since >= ping_after and not _answers(engine, dbapi_connection):
             raise sa.exc.DisconnectionError("this connection no longer answers")
