@@ -188,3 +188,31 @@ def test_one_heartbeat_keeps_every_socket_and_adds_back_what_redis_lost(redis_fl
         assert worker.connected_among([7, 8, 9]) == {7, 8}
     finally:
         worker.stop()
+
+
+def test_more_callers_than_redis_connections_wait_for_one(redis_flushed, monkeypatch):
+    """#18: in a connect storm a worker's sockets asked Redis for more
+    connections at once than redis-py's pool allows, and each one refused
+    closed its page's socket with 1011."""
+    import threading
+
+    import redis
+
+    from webapp.live import redis_client
+
+    monkeypatch.setattr(redis_client, "CONNECTIONS", 2)
+    client = redis_client.connect(REDIS_URL)
+    answers, refusals = [], []
+
+    def hold_a_connection():  # BLPOP on an empty list keeps its connection 0.2 s
+        try:
+            answers.append(client.blpop(["test-redis-client:empty"], timeout=0.2))
+        except redis.RedisError as refused:
+            refusals.append(refused)
+
+    callers = [threading.Thread(target=hold_a_connection) for _ in range(6)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(10)
+    assert refusals == [] and answers == [None] * 6

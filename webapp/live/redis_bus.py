@@ -13,6 +13,7 @@ import time
 
 import redis
 
+from webapp.live import redis_client
 from webapp.live.bus import RESYNC, LocalBus, Subscription
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ class RedisBus(LocalBus):
     def __init__(self, url: str, namespace: str):
         super().__init__()
         self._prefix = f"{namespace}:session:"
-        self._redis = redis.Redis.from_url(url)
+        self._redis = redis_client.connect(url)
         self._listener: threading.Thread | None = None
         self._listener_lock = threading.Lock()
         self._ready = threading.Event()

@@ -16,8 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-import redis
-
+from webapp.live import redis_client
 from webapp.live.presence import HEARTBEAT_SECONDS, Deadline, Presence
 
 log = logging.getLogger(__name__)
@@ -82,7 +81,7 @@ class RedisPresence(Presence):
         hold_seconds: float | None = None,
     ):
         super().__init__(grace_seconds, on_expired, hold_seconds)
-        self._redis = redis.Redis.from_url(url, decode_responses=True)
+        self._redis = redis_client.connect(url, decode_responses=True)
         self._key = f"{namespace}:presence"
         self._deadlines = f"{self._key}:deadlines"
         self._connections_prefix = f"{self._key}:connections:"  # + participant id
