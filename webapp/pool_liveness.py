@@ -44,7 +44,7 @@ def engine_options(uri: str, options: dict) -> dict:
     return {**options, "pool_pre_ping": False} if checks_reads(uri) else options
 
 
-def watch(engine: sa.Engine, ping_after: float = PING_AFTER_IDLE_SECONDS) -> None:
+def watch(engine: sa.Engine) -> None:
     if not checks_reads(engine.url):
         return
 
@@ -72,7 +72,8 @@ def watch(engine: sa.Engine, ping_after: float = PING_AFTER_IDLE_SECONDS) -> Non
         closed = closed_by_server(dbapi_connection)
         if record.info.pop(SAID_GOODBYE, False) or closed:
             raise sa.exc.DisconnectionError("the server closed this connection")
-        if monotonic() - idle_since >= ping_after and not _answers(engine, dbapi_connection):
+        idle_for = monotonic() - idle_since
+        if idle_for >= PING_AFTER_IDLE_SECONDS and not _answers(engine, dbapi_connection):
             raise sa.exc.DisconnectionError("this connection no longer answers")
 
 

@@ -12,6 +12,7 @@ a thousand pages from their first panels for seconds (#18).
 
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import SimpleNamespace
@@ -110,11 +111,8 @@ class SharedChatLog:
     def read(self) -> ChatLog:
         with self._lock:  # one socket reads; the others wait and share it
             if self._log is None:
-                began_here = not db.session().in_transaction()
-                reads_on_their_own()
-                messages = recent_messages(self.support_session_id)
-                if began_here:  # the connection goes back before the render
-                    _end_reads()
+                with _reads_before_rendering():
+                    messages = recent_messages(self.support_session_id)
                 with force_locale(self.locale), shared_render():
                     html = render_template(
                         "session/_chat_log.html", chat_messages=messages, oob=True
@@ -247,14 +245,20 @@ def _with_presence(entry: PanelSnapshot, generation: Generation, locale: str) ->
     return entry.with_online(generation, online, locale)
 
 
-def _end_reads() -> None:
-    """Ends a build's read-only transaction and keeps what it loaded: its
-    connection goes back to the pool before the templates run, some 60 % of
-    a build. Held through them, a connect storm needed more connections
-    than its queries did, and the pool opened and closed PostgreSQL
-    sessions by the hundred (#18). A build inside a caller's transaction
-    leaves it alone."""
+@contextmanager
+def _reads_before_rendering():
+    """Runs the reads inside it on their own (reads_on_their_own), then ends
+    their read-only transaction and keeps what they loaded: the connection
+    goes back to the pool before the templates run, some 60 % of a build.
+    Held through them, a connect storm needed more connections than its
+    queries did, and the pool opened and closed PostgreSQL sessions by the
+    hundred (#18). Reads inside a caller's transaction leave it alone."""
     session = db.session()
+    began_here = not session.in_transaction()
+    reads_on_their_own()
+    yield
+    if not began_here:
+        return
     keep = session.expire_on_commit
     session.expire_on_commit = False
     try:
@@ -264,23 +268,22 @@ def _end_reads() -> None:
 
 
 def _build_snapshot(support_session_id: int, locale: str, generation: Generation) -> PanelSnapshot:
-    began_here = not db.session().in_transaction()
-    reads_on_their_own()
     # Staff seats' users come with the seats: the session actions panel asks
     # whether its viewer is an agent, after the connection has gone back.
     seats_with_users = so.selectinload(SupportSession.participants).joinedload(Participant.user)
-    support_session = db.session.get(SupportSession, support_session_id, options=[seats_with_users])
     representatives: dict[str, Participant] = {}
     kinds: dict[int, str] = {}
-    asked = consent.asked_ids(support_session)
-    for participant in support_session.participants:
-        if participant.left_at is None or not support_session.is_open:
-            kind = viewer_kind(support_session, participant, asked)
-            kinds[participant.id] = kind
-            representatives.setdefault(kind, participant)
-    facts = session_facts(support_session)
-    if began_here:
-        _end_reads()
+    with _reads_before_rendering():
+        support_session = db.session.get(
+            SupportSession, support_session_id, options=[seats_with_users]
+        )
+        asked = consent.asked_ids(support_session)
+        for participant in support_session.participants:
+            if participant.left_at is None or not support_session.is_open:
+                kind = viewer_kind(support_session, participant, asked)
+                kinds[participant.id] = kind
+                representatives.setdefault(kind, participant)
+        facts = session_facts(support_session)
     panel = None
     participants_html: dict[str, str] = {}
     rest: dict[str, str] = {}
