@@ -33,8 +33,8 @@ from tests.security.world import (
     running_app,
     stray_uploads,
 )
-from webapp.blueprints.live import POLICY_VIOLATION
 from webapp.extensions import db
+from webapp.live.connection import POLICY_VIOLATION
 from webapp.models import SupportSession, User
 
 # The refusal in both languages: a sender may have switched (main.language).

@@ -33,8 +33,8 @@ from tests.security.world import (
     seat_customer,
     stray_uploads,
 )
-from webapp.blueprints.live import POLICY_VIOLATION, SessionConnection
 from webapp.extensions import db
+from webapp.live.connection import POLICY_VIOLATION, SessionConnection
 from webapp.models import ChatMessage, Participant
 
 REFUSED = frozenset({LOGIN, 400, 403, 404, 409, 410})

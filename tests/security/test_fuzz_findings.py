@@ -15,8 +15,8 @@ import sqlalchemy as sa
 
 from tests.factories import make_rep
 from tests.security.fuzz import RecordingSocket, has_controls, logged_errors
-from webapp.blueprints.live import SessionConnection
 from webapp.extensions import db
+from webapp.live.connection import SessionConnection
 from webapp.models import ChatMessage
 from webapp.services import queues, sessions
 

@@ -23,8 +23,8 @@ from tests.security.fuzz import (
     drill,
 )
 from tests.security.world import CUSTOMER
-from webapp.blueprints.live import SessionConnection
 from webapp.extensions import db
+from webapp.live.connection import SessionConnection
 from webapp.models import ChatMessage
 
 PAGE_ID = st.one_of(st.none(), st.sampled_from(["p1", "tab2"]), ANY_TEXT, st.integers())

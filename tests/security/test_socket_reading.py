@@ -7,7 +7,7 @@ import json
 import time
 
 from tests.security.sockets import open_socket, wait_for_frame, wait_for_presence
-from webapp.blueprints import live
+from webapp.live import connection as live
 
 
 def test_a_pages_lines_arrive_and_its_close_is_heard_at_once(serve, monkeypatch):

@@ -174,7 +174,7 @@ def test_the_rep_revokes_a_link_from_the_invite_dialog(live_server, new_page):
 
 def test_a_customer_who_joins_later_reads_nothing_from_before(app):
     from tests.helpers import RecordingSocket
-    from webapp.blueprints.live import SessionConnection
+    from webapp.live.connection import SessionConnection
     from webapp.services import chat, files
 
     support_session, rep_seat = make_support_session()

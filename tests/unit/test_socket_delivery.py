@@ -7,8 +7,8 @@ import pytest
 
 from tests.factories import make_customer, make_support_session
 from tests.helpers import RecordingSocket
-from webapp.blueprints.live import SessionConnection
 from webapp.extensions import db
+from webapp.live.connection import SessionConnection
 from webapp.models import SupportSession
 from webapp.services.chat import ChatLine
 
@@ -158,7 +158,7 @@ def test_panels_that_meet_redis_away_are_sent_later_on_the_same_socket(
     and a line it had just sent was never stored."""
     import redis
 
-    from webapp.blueprints import live
+    from webapp.live import connection as live
 
     presence = app.extensions["live"].presence
     calls = []
@@ -202,7 +202,7 @@ def test_a_chat_log_that_meets_the_database_away_is_sent_later(connection, app, 
     the panels, on the same socket."""
     import sqlalchemy as sa
 
-    from webapp.blueprints import live
+    from webapp.live import connection as live
     from webapp.live import snapshots
     from webapp.live.bus import RESYNC
     from webapp.services import chat
