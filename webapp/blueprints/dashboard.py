@@ -26,7 +26,7 @@ from webapp.models import InvitationRole, MailState, Participant
 from webapp.services import audit, customers, files, invitations, mailer, sessions
 from webapp.services.chat import recent_messages
 from webapp.services.errors import ServiceError
-from webapp.web import is_htmx, parse_id
+from webapp.web import is_htmx, only_reads, parse_id
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -61,6 +61,7 @@ def _current_locale() -> str:
 
 
 @bp.get("/<int:support_session_id>")
+@only_reads
 @login_required
 def show(support_session_id: int):
     # An ended session's page (a reload, a tab of the Flersessionsfönster)

@@ -19,6 +19,7 @@ from webapp.live.push import page_context
 from webapp.models import InvitationRole, SupportSession
 from webapp.services import invitations, sessions
 from webapp.services.errors import ServiceError
+from webapp.web import only_reads
 
 bp = Blueprint("join", __name__, url_prefix="/join")
 
@@ -100,6 +101,7 @@ def redeem(token: str):
 
 
 @bp.get("/session/<int:support_session_id>")
+@only_reads
 def customer_page(support_session_id: int):
     seat = current_seat(support_session_id)
     if seat is None:
