@@ -1,15 +1,20 @@
 """CPU and wall time of the live layer's two hottest paths, in process, on a
 fresh PostgreSQL database, under gevent as the workers run them (there each
 round trip also pays for gevent's poll). For comparing one change without
-the noise of a whole run (#18, changes 22 and 24).
+the noise of a whole run (#18, changes 22, 24 and 26).
 
     .venv/bin/python bench/in_process.py line [lines]
     .venv/bin/python bench/in_process.py build [chat lines in the session]
+    .venv/bin/python bench/in_process.py dashboard [requests]
 
 `line`: a chat line from a socket (`chat.post_from_seat`), 2,000 times.
 `build`: a session's panel snapshot built again (`PanelCache.snapshot` at a
 new generation, as after any event), 300 times, for a session of a rep and
-four customers. Prints one JSON object: milliseconds of CPU and wall time.
+four customers.
+`dashboard`: the rep's dashboard of such a session through the whole Flask
+stack (the test client, with the rep's login cookie), 1,000 times, and
+/healthz as often for scale. Prints one JSON object: milliseconds of CPU and
+wall time.
 """
 
 from gevent import monkey
@@ -39,6 +44,8 @@ def main(what: str, count: int | None) -> None:
     try:
         if what == "line":
             print(json.dumps(measure_lines(count or 2000)))
+        elif what == "dashboard":
+            print(json.dumps(measure_dashboard(count or 1000)))
         else:
             print(json.dumps(measure_builds(count or 0)))
     finally:
@@ -119,6 +126,43 @@ def measure_builds(chat_lines: int, builds: int = 300) -> dict:
         "cpu_ms_per_build": round(1000 * cpu / builds, 3),
         "wall_ms_per_build": round(1000 * wall / builds, 3),
     }
+
+
+def measure_dashboard(requests: int) -> dict:
+    from webapp import create_app
+    from webapp.extensions import db
+    from webapp.models import SupportSession
+    from webapp.services import sessions
+    from webapp.services.users import start_login
+
+    app = create_app()
+    with app.app_context():
+        _, session_id = start_session()
+        support_session = db.session.get(SupportSession, session_id)
+        for index in range(4):
+            sessions.join_as_customer(support_session, f"Kund {index}")
+        rep = support_session.started_by
+        start_login(rep)
+        cookie = app.session_interface.get_signing_serializer(app).dumps(
+            {"_user_id": rep.get_id(), "_fresh": True}
+        )
+        db.session.remove()
+    client = app.test_client()
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    figures = {"requests": requests}
+    for name, path in (("dashboard", f"/dashboard/{session_id}"), ("healthz", "/healthz")):
+        for _ in range(50):  # warm-up: psycopg prepares a statement after its fifth use
+            assert client.get(path).status_code == 200
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(requests):
+            client.get(path)
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        figures[f"{name}_cpu_ms"] = round(1000 * cpu / requests, 3)
+        figures[f"{name}_wall_ms"] = round(1000 * wall / requests, 3)
+    with app.app_context():
+        db.engine.dispose()
+    app.extensions["live"].stop()
+    return figures
 
 
 if __name__ == "__main__":
