@@ -34,7 +34,7 @@ from tests.security.world import (
     stray_uploads,
 )
 from webapp.extensions import db
-from webapp.live.connection import POLICY_VIOLATION
+from webapp.live.limits import POLICY_VIOLATION
 from webapp.models import SupportSession, User
 
 # The refusal in both languages: a sender may have switched (main.language).

@@ -34,7 +34,8 @@ from tests.security.world import (
     stray_uploads,
 )
 from webapp.extensions import db
-from webapp.live.connection import POLICY_VIOLATION, SessionConnection
+from webapp.live.connection import SessionConnection
+from webapp.live.limits import POLICY_VIOLATION
 from webapp.models import ChatMessage, Participant
 
 REFUSED = frozenset({LOGIN, 400, 403, 404, 409, 410})

@@ -7,12 +7,12 @@ import json
 import time
 
 from tests.security.sockets import open_socket, wait_for_frame, wait_for_presence
-from webapp.live import connection as live
+from webapp.live import connection as live_connection
 
 
 def test_a_pages_lines_arrive_and_its_close_is_heard_at_once(serve, monkeypatch):
     # Without the close being handed on, the socket would notice it only here.
-    monkeypatch.setattr(live, "IDLE_WAKE_SECONDS", 60.0)
+    monkeypatch.setattr(live_connection, "IDLE_WAKE_SECONDS", 60.0)
     server = serve()
     seated = server.session(customers=2)
     watcher = open_socket(server.ws_url(seated.path), seated.cookies[0])

@@ -158,7 +158,7 @@ def test_panels_that_meet_redis_away_are_sent_later_on_the_same_socket(
     and a line it had just sent was never stored."""
     import redis
 
-    from webapp.live import connection as live
+    from webapp.live import connection as live_connection
 
     presence = app.extensions["live"].presence
     calls = []
@@ -170,7 +170,7 @@ def test_panels_that_meet_redis_away_are_sent_later_on_the_same_socket(
         return set(participant_ids)
 
     monkeypatch.setattr(presence, "connected_among", away_then_back)
-    monkeypatch.setattr(live, "PANEL_RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(live_connection, "PANEL_RETRY_SECONDS", 0.01)
     connection.ws = ClosesAfterOneSend()
     subscription = app.extensions["live"].bus.subscribe(connection.support_session_id)
     app.extensions["live"].bus.publish(connection.support_session_id, {"kind": "joined"})
@@ -202,7 +202,7 @@ def test_a_chat_log_that_meets_the_database_away_is_sent_later(connection, app, 
     the panels, on the same socket."""
     import sqlalchemy as sa
 
-    from webapp.live import connection as live
+    from webapp.live import connection as live_connection
     from webapp.live import snapshots
     from webapp.live.bus import RESYNC
     from webapp.services import chat
@@ -217,7 +217,7 @@ def test_a_chat_log_that_meets_the_database_away_is_sent_later(connection, app, 
         return read(support_session_id)
 
     monkeypatch.setattr(snapshots, "recent_messages", away_then_back)
-    monkeypatch.setattr(live, "PANEL_RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(live_connection, "PANEL_RETRY_SECONDS", 0.01)
     rep = db.session.get(SupportSession, connection.support_session_id).participants[0]
     chat.post_message(rep, "Sagt medan sidan var borta")
     db.session.remove()

@@ -13,8 +13,8 @@ from simple_websocket import ConnectionClosed
 
 from webapp.blueprints.seats import same_site, viewer_of
 from webapp.extensions import db, reads_on_their_own, sock
-from webapp.live.connection import POLICY_VIOLATION, SessionConnection
-from webapp.live.limits import INTERNAL_ERROR
+from webapp.live.connection import SessionConnection
+from webapp.live.limits import INTERNAL_ERROR, POLICY_VIOLATION
 from webapp.models import Participant
 from webapp.services.secrets_ import digest
 

@@ -15,11 +15,12 @@ from flask_babel import force_locale, get_locale
 from flask_login import current_user
 from simple_websocket import ConnectionClosed
 
-from webapp.blueprints.live import closes_on_error, same_site
+from webapp.blueprints.live import closes_on_error
+from webapp.blueprints.seats import same_site
 from webapp.extensions import db, sock
 from webapp.live.bus import user_channel
-from webapp.live.connection import POLICY_VIOLATION, is_logged_out
-from webapp.live.limits import INTERNAL_ERROR, TRY_AGAIN_LATER
+from webapp.live.connection import is_logged_out
+from webapp.live.limits import INTERNAL_ERROR, POLICY_VIOLATION, TRY_AGAIN_LATER
 from webapp.models import User
 from webapp.services.secrets_ import digest
 

@@ -22,14 +22,13 @@ from sqlalchemy import exc as sa_exc
 from webapp.extensions import db
 from webapp.live import announce, signals
 from webapp.live.bus import OVERFLOWED, PRESENCE, RESYNC
-from webapp.live.limits import INTERNAL_ERROR, TRY_AGAIN_LATER
+from webapp.live.limits import INTERNAL_ERROR, POLICY_VIOLATION, TRY_AGAIN_LATER
 from webapp.live.push import customer_chat_log, files_panel_context, render_chat_line
 from webapp.services import activities, chat, events, sessions
 from webapp.services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
-POLICY_VIOLATION = 1008
 NORMAL_CLOSURE = 1000
 FINAL_CLOSE_WAIT_SECONDS = 10
 PANEL_COALESCE_SECONDS = 0.25

@@ -11,7 +11,7 @@ socket's reconnect nothing and its page no error.
 import redis
 
 CONNECTIONS = 100  # per pool and worker; Redis's own limit is 10,000 clients
-WAIT_SECONDS = 10.0  # then redis.ConnectionError, which a socket retries (live.py)
+WAIT_SECONDS = 10.0  # then redis.ConnectionError, which a socket retries (live/connection.py)
 
 
 def connect(url: str, **options) -> redis.Redis:
