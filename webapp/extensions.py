@@ -9,7 +9,8 @@ from flask_migrate import Migrate
 from flask_sock import Sock
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from webapp.addresses import client_key
 
@@ -33,6 +34,24 @@ def reads_on_their_own() -> None:
     if session.in_transaction() or db.engine.dialect.name != "postgresql":
         return
     session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+READS_ONLY = "reads_only"  # in a session's info: it belongs to a page that only reads
+
+
+def reads_only() -> None:
+    """For a whole request that writes nothing (web.only_reads): its reads
+    run on their own, and a write in it raises. Without a transaction each
+    statement would commit by itself, and an error halfway could not undo
+    the first half."""
+    reads_on_their_own()
+    db.session().info[READS_ONLY] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_of_pages_that_only_read(session, _flush_context, _instances) -> None:
+    if session.info.get(READS_ONLY):
+        raise RuntimeError("this request only reads (web.only_reads), yet it wrote")
 
 
 migrate = Migrate()

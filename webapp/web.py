@@ -14,7 +14,7 @@ from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from webapp.extensions import db, login_manager, reads_on_their_own
+from webapp.extensions import db, login_manager, reads_only
 from webapp.models import User
 from webapp.services import turn, users
 from webapp.services.errors import ServiceError
@@ -31,12 +31,12 @@ def safe_next_path(target: str | None) -> str | None:
 def only_reads(view):
     """For a page that writes nothing: its statements, the login's included,
     run without a transaction around them, which saves the BEGIN and
-    ROLLBACK round trips (reads_on_their_own, #18). Goes above
-    login_required, which reads the login first."""
+    ROLLBACK round trips (#18), and a write in it raises (reads_only). Goes
+    above login_required, which reads the login first."""
 
     @functools.wraps(view)
     def reads(*args, **kwargs):
-        reads_on_their_own()
+        reads_only()
         return view(*args, **kwargs)
 
     return reads
