@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from webapp.extensions import db, login_manager, reads_only
 from webapp.models import User
+from webapp.models.reasons import EndReason
 from webapp.services import turn, users
 from webapp.services.errors import ServiceError
 
@@ -63,6 +64,33 @@ ACTIVITY_NAMES = {
 
 def activity_names() -> dict[str, str]:
     return {kind: str(name) for kind, name in ACTIVITY_NAMES.items()}
+
+
+# Why an activity, a seat or a session ended, as the history shows it: the
+# stored codes (models/reasons.py) are for the database, not for people.
+END_REASON_NAMES = {
+    EndReason.ENDED_BY_REP: _l("Ended by the support representative"),
+    EndReason.CONTROLLER_GONE: _l("The controlling representative's page stayed closed"),
+    EndReason.ABANDONED: _l("Everyone left while the session waited"),
+    EndReason.LEFT: _l("The participant left"),
+    EndReason.GONE: _l("The participant's page stayed closed"),
+    EndReason.TRANSFERRED: _l("Transferred to WebACD"),
+    EndReason.SESSION_ENDED: _l("The session ended"),
+    EndReason.STOPPED: _l("Stopped"),
+    EndReason.DISCONNECTED: _l("The connection was lost"),
+    EndReason.CONTROL_TRANSFERRED: _l("Control was transferred"),
+    EndReason.COMPLETED: _l("Completed"),
+    EndReason.NOTHING_TO_RECORD: _l("There was nothing to record"),
+    EndReason.CONSENT_WITHDRAWN: _l("A customer withdrew consent to recording"),
+    EndReason.CONSENT_MISSING: _l("A customer who was not asked joined"),
+}
+
+
+def end_reason_name(reason: str | None) -> str:
+    """A stored reason in the viewer's language; one this version does not
+    know (written by a newer one during a deploy) as it is stored."""
+    name = END_REASON_NAMES.get(reason) if reason else None
+    return str(name) if name is not None else (reason or "")
 
 
 ID_MAX = 2**31 - 1  # the database's integer keys; a larger number is no row
@@ -127,6 +155,7 @@ def register(app: Flask) -> None:
             "is_htmx": is_htmx,
             "socket_path": socket_path,
             "activity_names": activity_names,
+            "end_reason_name": end_reason_name,
             # A session page inside the Flersessionsfönster's tab (R3.4).
             "embedded": has_request_context() and request.args.get("embed") == "1",
             "current_locale": str(get_locale()),

@@ -7,7 +7,9 @@ import pytest
 
 from tests.factories import make_customer, make_rep, make_support_session
 from webapp.extensions import db
+from webapp.models.reasons import EndReason
 from webapp.services import chat, queues, sessions
+from webapp.web import END_REASON_NAMES
 
 
 def other_client(app, user):
@@ -104,3 +106,19 @@ def test_a_percent_or_underscore_in_a_search_is_a_letter_not_a_wildcard(app, thr
         found = client.get("/history/", query_string={"customer": text}).text
         assert second.grouped_number in found and first.grouped_number not in found, text
     assert "Inga sessioner" in client.get("/history/", query_string={"customer": "%%"}).text
+
+
+def test_an_activitys_end_reason_is_said_in_words(app, three_sessions):
+    """The history's activities said `session_ended`, the code the database
+    keeps, on a Swedish page and an English one alike."""
+    rut, _, first, _, _ = three_sessions
+    client = other_client(app, rut)
+    page = client.get(f"/history/{first.id}").text
+    assert "<td>Sessionen avslutades</td>" in page and "session_ended" not in page
+    client.post("/language", data={"locale": "en", "next": "/"})
+    page = client.get(f"/history/{first.id}").text
+    assert "<td>The session ended</td>" in page and "session_ended" not in page
+
+
+def test_every_end_reason_has_words():
+    assert set(END_REASON_NAMES) == set(EndReason)
