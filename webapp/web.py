@@ -17,7 +17,7 @@ from werkzeug.routing import IntegerConverter
 from webapp.extensions import db, login_manager, reads_only
 from webapp.models import User
 from webapp.models.reasons import EndReason
-from webapp.services import turn, users
+from webapp.services import chat, turn, users
 from webapp.services.errors import ServiceError
 
 
@@ -147,6 +147,8 @@ def register(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see that page.")
     login_manager.login_message_category = "info"
+
+    app.jinja_env.globals["chat_max"] = chat.CHAT_MAX
 
     @app.context_processor
     def template_globals():

@@ -21,14 +21,29 @@ def test_chat_both_ways_escaped_and_kept(live_server, new_page):
     rep.get_by_label("Meddelande").press("Enter")
     expect(chat_of(kim)).to_contain_text("Starta om datorn")
 
-    # A crafted page without the field's maxlength: the server still refuses.
-    kim.get_by_label("Meddelande").evaluate("field => field.removeAttribute('maxlength')")
+    # A pasted line over the limit is refused before it is sent, in the
+    # server's words, and stays to be shortened: the field's maxlength used
+    # to cut it at 1000 without a word.
+    field = kim.get_by_label("Meddelande")
+    field.fill("x" * 1001)
+    expect(kim.locator("#chat-error")).to_contain_text("högst 1000 tecken")
+    field.press("Enter")
+    expect(field).to_have_value("x" * 1001)
+    expect(field).to_have_attribute("aria-invalid", "true")
+    field.press("Backspace")
+    expect(kim.locator("#chat-error")).to_be_empty()
+    field.press("Enter")
+    expect(chat_of(rep).locator("li")).to_have_count(3)
+    expect(field).to_have_value("")
+
+    # A crafted page without that check: the server still refuses.
+    field.evaluate("field => delete field.dataset.maxChars")
     say(kim, "x" * 1001)
     expect(kim.locator("#chat-error")).to_contain_text("högst 1000 tecken")
     expect(rep.locator("#chat-error")).to_be_empty()
-    expect(chat_of(rep).locator("li")).to_have_count(2)
+    expect(chat_of(rep).locator("li")).to_have_count(3)
 
     kim.reload()
-    expect(chat_of(kim).locator("li")).to_have_count(2)
+    expect(chat_of(kim).locator("li")).to_have_count(3)
     lines = chat_of(kim).locator(".chat-text").all_inner_texts()
-    assert lines == ["Skärmen är svart <b>hjälp</b>", "Starta om datorn"]
+    assert lines == ["Skärmen är svart <b>hjälp</b>", "Starta om datorn", "x" * 1000]

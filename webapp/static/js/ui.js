@@ -92,6 +92,35 @@ document.addEventListener("click", (event) => {
   if (copier) copyFrom(document.querySelector(copier.dataset.copy), document.querySelector("[data-copy-status]"));
 });
 
+// Chatt: a line over the limit is refused before it is sent, in the
+// server's own words, and stays in the field to be shortened; the field's
+// maxlength used to cut a long paste without a word. Characters are counted
+// as the server counts them (an emoji is one). The server checks again.
+function chatTooLong(field) {
+  return [...field.value.trim()].length > Number(field.dataset.maxChars);
+}
+function showChatLength(field) {
+  const error = document.getElementById("chat-error");
+  const tooLong = chatTooLong(field);
+  field.setAttribute("aria-invalid", String(tooLong));
+  if (!error) return tooLong;
+  if (tooLong) {
+    error.textContent = field.dataset.tooLong;
+    error.dataset.length = "";
+  } else if ("length" in error.dataset) {  // only our own error: not the server's
+    error.textContent = "";
+    delete error.dataset.length;
+  }
+  return tooLong;
+}
+document.addEventListener("input", (event) => {
+  if (event.target.matches("[data-chat-form] textarea[data-max-chars]")) showChatLength(event.target);
+});
+document.addEventListener("htmx:wsConfigSend", (event) => {
+  const field = event.target.closest("[data-chat-form]")?.querySelector("textarea[data-max-chars]");
+  if (field && showChatLength(field)) event.preventDefault();
+});
+
 // A sent chat line leaves the field empty for the next one.
 document.addEventListener("htmx:wsAfterSend", (event) => {
   const form = event.target.closest("[data-chat-form]");
