@@ -19,16 +19,17 @@ from webapp.services.errors import ServiceError
 
 
 @contextlib.contextmanager
-def queries_on_this_thread():
-    """The SQL statements this thread runs inside the block: the mail sender
-    and the presence reaper query the same engine from their threads,
-    whenever they wake."""
-    statements: list[str] = []
+def queries_on_this_thread(note=lambda conn, statement: statement):
+    """What `note` says of each SQL statement this thread runs inside the
+    block (the statement itself unless told): the mail sender and the
+    presence reaper query the same engine from their threads, whenever
+    they wake."""
+    statements: list = []
     thread = threading.get_ident()
 
     def count(conn, cursor, statement, parameters, context, executemany):
         if threading.get_ident() == thread:
-            statements.append(statement)
+            statements.append(note(conn, statement))
 
     sa.event.listen(db.engine, "before_cursor_execute", count)
     try:

@@ -2,13 +2,10 @@
 a transaction around their statements (web.only_reads), and a write slipped
 into such a page is refused rather than committed statement by statement."""
 
-import threading
-
 import pytest
-import sqlalchemy as sa
 
 from tests.factories import make_support_session
-from tests.helpers import join, switch_language
+from tests.helpers import join, queries_on_this_thread, switch_language
 from webapp.extensions import db
 from webapp.models import User
 from webapp.web import only_reads
@@ -17,21 +14,15 @@ from webapp.web import only_reads
 def in_transaction(send) -> tuple[object, list[bool]]:
     """What `send()` returned, and for each statement it ran on this thread
     whether a transaction was open around it: on PostgreSQL whether psycopg
-    sends BEGIN (its connection is not in autocommit); SQLite always has one.
-    Other threads (the presence reaper) query the same engine meanwhile."""
-    seen: list[bool] = []
-    thread = threading.get_ident()
+    sends BEGIN (its connection is not in autocommit); SQLite always has one."""
 
-    def note(conn, *_):
-        if threading.get_ident() == thread:
-            dbapi = conn.connection.dbapi_connection
-            seen.append(not dbapi.autocommit if conn.dialect.name == "postgresql" else True)
+    def opened(conn, _statement) -> bool:
+        if conn.dialect.name != "postgresql":
+            return True
+        return not conn.connection.dbapi_connection.autocommit
 
-    sa.event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with queries_on_this_thread(opened) as seen:
         return send(), seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", note)
 
 
 def test_session_pages_read_without_begin_and_rollback_on_postgresql(app, login_as):
