@@ -19,7 +19,7 @@ from webapp.blueprints.live import closes_on_error
 from webapp.blueprints.seats import same_site
 from webapp.extensions import db, sock
 from webapp.live.bus import user_channel
-from webapp.live.connection import is_logged_out
+from webapp.live.connection import IDLE_WAKE_SECONDS, is_logged_out
 from webapp.live.limits import INTERNAL_ERROR, POLICY_VIOLATION, TRY_AGAIN_LATER
 from webapp.models import User
 from webapp.services.secrets_ import digest
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 bp = Blueprint("live_user", __name__)
 
 COALESCE_SECONDS = 0.25
-IDLE_WAKE_SECONDS = 5.0
 
 # view name -> (may the user see it, render(user) returning its oob partials)
 VIEWS: dict[str, tuple[Callable[[User], bool], Callable[[User], str]]] = {}
