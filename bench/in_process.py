@@ -6,6 +6,7 @@ the noise of a whole run (#18, changes 22, 24 and 26).
     .venv/bin/python bench/in_process.py line [lines]
     .venv/bin/python bench/in_process.py build [chat lines in the session]
     .venv/bin/python bench/in_process.py dashboard [requests]
+    .venv/bin/python bench/in_process.py floor [lines]
 
 `line`: a chat line from a socket (`chat.post_from_seat`), 2,000 times.
 `build`: a session's panel snapshot built again (`PanelCache.snapshot` at a
@@ -13,8 +14,10 @@ new generation, as after any event), 300 times, for a session of a rep and
 four customers.
 `dashboard`: the rep's dashboard of such a session through the whole Flask
 stack (the test client, with the rep's login cookie), 1,000 times, and
-/healthz as often for scale. Prints one JSON object: milliseconds of CPU and
-wall time.
+/healthz as often for scale.
+`floor`: the stack floor's chained write (bench/floor_server.py), 2,000
+lines, in its four round trips and in psycopg's pipeline mode.
+Each prints one JSON object: milliseconds of CPU and wall time.
 """
 
 from gevent import monkey
@@ -46,6 +49,8 @@ def main(what: str, count: int | None) -> None:
             print(json.dumps(measure_lines(count or 2000)))
         elif what == "dashboard":
             print(json.dumps(measure_dashboard(count or 1000)))
+        elif what == "floor":
+            print(json.dumps(measure_floor(f"{SERVER}/{database}", count or 2000)))
         else:
             print(json.dumps(measure_builds(count or 0)))
     finally:
@@ -171,6 +176,31 @@ def measure_dashboard(requests: int) -> dict:
     with app.app_context():
         db.engine.dispose()
     app.extensions["live"].stop()
+    return figures
+
+
+def measure_floor(url: str, lines: int) -> dict:
+    os.environ.setdefault("FLOOR_CHANNEL_PREFIX", "unused:")  # no Redis here
+    sys.path.insert(0, os.path.dirname(__file__))
+    import floor_server
+
+    with psycopg.connect(url, autocommit=True) as setup:
+        setup.execute(floor_server.CREATE_LINES)
+        for table in floor_server.CHAIN_TABLES:
+            setup.execute(table)
+        setup.execute(floor_server.HEAD, ("/room",))
+    figures = {"lines": lines}
+    for mode in ("chain", "pipelined"):
+        floor_server.WRITE_MODE = mode
+        with psycopg.connect(url) as database:
+            for index in range(WARM_UP_LINES):
+                floor_server.write_chained(database, "/room", f"warm-up {index}")
+            cpu, wall = time.process_time(), time.perf_counter()
+            for index in range(lines):
+                floor_server.write_chained(database, "/room", f"line {index}")
+            cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+        figures[f"{mode}_cpu_ms_per_line"] = round(1000 * cpu / lines, 3)
+        figures[f"{mode}_wall_ms_per_line"] = round(1000 * wall / lines, 3)
     return figures
 
 

@@ -34,6 +34,10 @@ if os.environ.get("BENCH_STORM") == "1":
     IDLE_SECONDS = 5.0
 # BENCH_BASELINES=0 runs the app alone (a quick measurement while profiling).
 BASELINES = os.environ.get("BENCH_BASELINES", "1") != "0"
+# BENCH_FLOOR=1 adds the stack's floors (bench/floor_server.py) to the baselines:
+# the durable baseline's write, and the app's chained one.
+FLOOR = BASELINES and os.environ.get("BENCH_FLOOR") == "1"
+FLOORS = (("floor", "insert"), ("floor_chain", "chain"))
 # BENCH_SERVER_LOG=path keeps the app's log (gunicorn's and the app's errors).
 SERVER_LOG = os.environ.get("BENCH_SERVER_LOG")
 RECOVERED_MS = 15.0  # the storm is over once p99 stays under this (#18)
@@ -184,6 +188,20 @@ def ratios(app: dict, baseline: dict) -> dict:
     }
 
 
+def start_floor(env: dict, database: str, write: str, server_log) -> tuple[int, subprocess.Popen]:
+    """The stack's floor (bench/floor_server.py), writing each line as the
+    durable baseline does (`insert`) or as the app must (`chain`)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [BIN / "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket", "floor_server:app"],
+        cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=server_log,
+        env={**env, "PORT": str(port), "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}",
+             "FLOOR_DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{database}",
+             "FLOOR_WRITE": write, "FLOOR_CHANNEL_PREFIX": f"bench-floor-{uuid.uuid4().hex}:"},
+    )  # fmt: skip
+    return port, process
+
+
 def main() -> None:
     import psycopg
 
@@ -237,6 +255,12 @@ def main() -> None:
         wait_for_port(app_port)
         wait_for_port(bare_port)
         wait_for_port(durable_port)
+        floors = {}
+        if FLOOR:  # after the durable server, which makes the lines' table
+            for name, write in FLOORS:
+                floors[name] = start_floor(env, database, write, server_log)
+                processes.append(floors[name][1])
+                wait_for_port(floors[name][0])
         time.sleep(2)
 
         cookie = f"{plan['cookie_name']}={plan['dashboard']['cookie']}"
@@ -264,7 +288,8 @@ def main() -> None:
         )  # fmt: skip
         baselines = {}
         if BASELINES:
-            servers = (("bare", bare_port, bare), ("durable", durable_port, durable))
+            servers = [("bare", bare_port, bare), ("durable", durable_port, durable)]
+            servers += [(name, port, process) for name, (port, process) in floors.items()]
             for name, port, process in servers:
                 baselines[name] = summarize(
                     asyncio.run(run(f"ws://127.0.0.1:{port}", plan, process.pid, **options))
@@ -279,6 +304,9 @@ def main() -> None:
             "app": app_result,
             **baselines,
             "ratios": {name: ratios(app_result, result) for name, result in baselines.items()},
+            # What the stack alone costs against the durable limit.
+            "floor_ratios": {name: ratios(baselines[name], baselines["durable"])
+                             for name in floors if name in baselines},
             "http": {
                 "hello_rps": hello,
                 "dashboard_rps": dashboard,
