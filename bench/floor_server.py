@@ -1,48 +1,56 @@
-"""The stack's floor (#18): what the durable baseline does, on the app's own
-stack and fan-out, with nothing of the app in it.
+"""The stack's floor (#18): the durable baseline's work on the app's own stack
+and fan-out, with nothing of the app's request handling in it.
 
 gunicorn with the app's `gunicorn.conf.py` (two gevent workers),
-simple_websocket as flask-sock runs it, psycopg's blocking driver under
-gevent, one `INSERT … RETURNING` in autocommit per line, then a Redis publish
-that each worker's one listener hears and writes to its own sockets of the
-room, as a frame built once and sent as bytes. No Flask, no SQLAlchemy, no
-templates, no seat check, no audit chain, no presence.
+simple_websocket as the app sets it up (compression declined, one-socket
+reader, whole frames under a lock, pings spread), psycopg's blocking driver
+under gevent, then a Redis publish that each worker's one listener hears and
+writes to its own sockets of the room, as a frame built once. No Flask, no
+SQLAlchemy, no templates, no seat check, no presence, no socket queues.
 
-With `FLOOR_WRITE=chain` each line is written as the app must write it, in
-the same round trips (`services/chat_statements.py`): BEGIN; the room's
-chain head locked; the line, its audit event and the new sealed head in one
-statement, their hash and seal computed as `services/audit.py` does; COMMIT.
-The seat check the app's first statement also makes is left out.
-`FLOOR_WRITE=pipelined` sends the same with psycopg's pipeline mode, BEGIN
-with the lock and the write with COMMIT; it costs more CPU a line than the
-four round trips (`bench/in_process.py floor`), so the runs leave it out.
+`FLOOR_WRITE` says how a line is written:
 
-What these cost a delivery is the least the app's design can cost: the live
-layer is held to the durable baseline, and this shows how much of the gap is
-the stack (gevent, threads of simple_websocket, the Redis hop two workers
-need), how much the audit chain's transaction, and how much is the rest of
-the app. Run by `bench/run.py` with `BENCH_FLOOR=1`.
+- `insert`: the durable baseline's one autocommit `INSERT … RETURNING`;
+- `chain`: as the app must write it into the session's audit chain, in the
+  app's round trips (`services/chat_statements.py`): BEGIN; the room's
+  chain head locked with the line's id from its sequence; the line, its
+  audit event and the new sealed head in one statement, with the hash and
+  the seal computed as `services/audit.py` does; COMMIT;
+- `chain_two`: the same statements in two round trips, each sent as one
+  message of several statements ("BEGIN; the lock", "the write; COMMIT");
+- `pipelined`: the same with psycopg's pipeline mode. It costs more CPU a
+  line than `chain` (`bench/in_process.py floor`), so the runs leave it out.
+
+The figures show how much of the app's distance from the durable baseline is
+the stack (gevent, simple_websocket's threads, the Redis hop two workers
+need), how much the chained write, and how much the rest of the app. Run by
+`bench/run.py` with `BENCH_FLOOR=1`.
 """
 
 import html
 import json
 import os
+import random
 import threading
 from collections import defaultdict
+from contextlib import suppress
+from typing import NamedTuple
 
 import gevent
 import psycopg
-import redis
 from bare_server import fragment
 from gevent.queue import Queue
 from simple_websocket import ConnectionClosed, Server
 
-from webapp.live import redis_client
+from webapp.live import decline_socket_compression, redis_client
 from webapp.live.frames import text_frame
+from webapp.live.idle_socket import OneSocketSelector
+from webapp.live.limits import WholeFrames
 from webapp.models.base import utcnow
 from webapp.services import audit_seal
 
 POOL_SIZE = 8  # as the durable baseline's
+PING_SECONDS = 20  # the app's LIVE_PING_SECONDS, spread as GuardedSocket spreads it
 CREATE_LINES = """CREATE TABLE IF NOT EXISTS bench_lines (
     id bigserial PRIMARY KEY, room text NOT NULL, text text NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now())"""  # the durable baseline's
@@ -64,101 +72,153 @@ WRITE = """WITH line AS (
     SELECT %(room)s, id, %(seq)s, %(prev)s, %(hash)s, %(at)s FROM line)
 UPDATE bench_heads SET seq = %(seq)s, head = %(hash)s, seal = %(seal)s WHERE room = %(room)s"""
 SEAL_KEY = b"the floor's own key"
-# Channels named per run: the Redis may be shared (DESIGN.md "storage").
-PREFIX = os.environ["FLOOR_CHANNEL_PREFIX"]
-WRITE_MODE = os.environ.get("FLOOR_WRITE", "insert")  # insert, chain or pipelined
-CHAIN = WRITE_MODE in ("chain", "pipelined")
-
-rooms: dict[str, set] = defaultdict(set)
-_state: dict = {}
-_state_lock = threading.Lock()  # a gevent lock once the worker has patched
+WRITE_MODE = os.environ.get("FLOOR_WRITE", "insert")
+# Channels named per run (run.py): the Redis may be another deployment's too.
+PREFIX = os.environ.get("FLOOR_CHANNEL_PREFIX", "bench-floor:")
 
 
-def _worker_state() -> dict:
-    """Connections and the listener, made in the worker after the fork, by
-    the first socket while the others of the storm wait."""
-    with _state_lock:
-        if _state:
-            return _state
-        pool: Queue = Queue()
+class Link(NamedTuple):
+    seq: int
+    prev: str
+    hash: str
+    seal: str
+    at: object
+
+
+def next_link(room: str, seq: int, head: str | None, line_id: int) -> Link:
+    """The chain's next link, hashed and sealed as services/audit.py does."""
+    seq, prev, at = seq + 1, head or audit_seal.GENESIS, utcnow()
+    digest = audit_seal.event_hash(0, seq, prev, "chat", 1, at, {"message_id": line_id})
+    seal = audit_seal.sign(SEAL_KEY, audit_seal.head_fields(0, room, seq, digest))
+    return Link(seq, prev, digest, seal, at)
+
+
+def _write_params(room: str, text: str, line_id: int, link: Link) -> dict:
+    return {"id": line_id, "room": room, "text": text, "at": link.at, "seq": link.seq,
+            "prev": link.prev, "hash": link.hash, "seal": link.seal}  # fmt: skip
+
+
+def write_insert(database: psycopg.Connection, room: str, text: str) -> None:
+    database.execute(INSERT, (room, text))  # autocommit: one round trip
+
+
+def write_chained(database: psycopg.Connection, room: str, text: str) -> None:
+    """BEGIN, the lock, the write, COMMIT: the app's four round trips."""
+    with database.transaction():
+        seq, head, line_id = database.execute(LOCK, (room,)).fetchone()
+        link = next_link(room, seq, head, line_id)
+        database.execute(WRITE, _write_params(room, text, line_id, link))
+
+
+def write_pipelined(database: psycopg.Connection, room: str, text: str) -> None:
+    with database.pipeline():  # the lock's result is read: two syncs
+        write_chained(database, room, text)
+
+
+def write_chained_in_two(database: psycopg.Connection, room: str, text: str) -> None:
+    """The same statements as two messages; the connection is in autocommit,
+    so psycopg adds no BEGIN of its own, and binds the values client-side."""
+    cursor = psycopg.ClientCursor(database)
+    cursor.execute("BEGIN; " + LOCK, (room,))
+    cursor.nextset()  # past BEGIN's result to the lock's
+    seq, head, line_id = cursor.fetchone()
+    link = next_link(room, seq, head, line_id)
+    cursor.execute(WRITE + "; COMMIT", _write_params(room, text, line_id, link))
+
+
+WRITES = {
+    "insert": write_insert,
+    "chain": write_chained,
+    "chain_two": write_chained_in_two,
+    "pipelined": write_pipelined,
+}
+
+
+def connect(url: str, mode: str) -> psycopg.Connection:
+    # psycopg's own transactions where the write takes them; else autocommit.
+    return psycopg.connect(url, autocommit=mode in ("insert", "chain_two"))
+
+
+class Worker:
+    """What a worker shares among its sockets, made after the fork by the
+    first socket while the others of the storm wait."""
+
+    def __init__(self) -> None:
+        self.pool: Queue = Queue()
         for _ in range(POOL_SIZE):
-            pool.put(psycopg.connect(os.environ["FLOOR_DATABASE_URL"], autocommit=not CHAIN))
-        if CHAIN:
-            database = pool.peek()
+            self.pool.put(connect(os.environ["FLOOR_DATABASE_URL"], WRITE_MODE))
+        if WRITE_MODE != "insert":
+            database = self.pool.peek()
             with database.transaction():  # the other worker makes them too
                 database.execute("SELECT pg_advisory_xact_lock(18)")
                 for table in CHAIN_TABLES:
                     database.execute(table)
-        client = redis_client.connect(os.environ["REDIS_URL"])  # the app's own pool
-        _state.update(pool=pool, redis=client)
-        gevent.spawn(_listen, client)
-        return _state
+        self.redis = redis_client.connect(os.environ["REDIS_URL"])  # the app's own pool
+        self.rooms: dict[str, set[Server]] = defaultdict(set)
+        subscribed = threading.Event()
+        gevent.spawn(self._listen, subscribed)
+        subscribed.wait(5)
+
+    def _listen(self, subscribed: threading.Event) -> None:
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        pubsub.psubscribe(PREFIX + "*")
+        pubsub.get_message(timeout=1)  # the psubscribe confirmation
+        subscribed.set()
+        for message in pubsub.listen():
+            frame = text_frame(message["data"].decode())  # the same bytes to every socket
+            for ws in list(self.rooms.get(message["channel"].decode()[len(PREFIX) :], ())):
+                # Whole, under the socket's write lock; a socket gone is left
+                # to its reader, which sees the close, and its handler leaves.
+                with suppress(OSError):
+                    ws.sock.send(frame)
+
+    def write(self, room: str, text: str) -> None:
+        database = self.pool.get()
+        try:
+            WRITES[WRITE_MODE](database, room, text)
+        finally:
+            self.pool.put(database)
 
 
-def _listen(client: redis.Redis) -> None:
-    pubsub = client.pubsub(ignore_subscribe_messages=True)
-    pubsub.psubscribe(PREFIX + "*")
-    for message in pubsub.listen():
-        room = message["channel"].decode()[len(PREFIX) :]
-        frame = text_frame(message["data"].decode())
-        for ws in list(rooms.get(room, ())):
-            try:
-                ws.sock.send(frame)  # the same bytes to every socket
-            except OSError:
-                rooms[room].discard(ws)
+_worker: Worker | None = None
+_worker_lock = threading.Lock()  # a gevent lock once the worker has patched
 
 
-def write_chained(database: psycopg.Connection, room: str, text: str) -> None:
-    if WRITE_MODE == "pipelined":
-        with database.pipeline():  # the lock's result is read, so two syncs
-            _write_chained(database, room, text)
-    else:
-        _write_chained(database, room, text)
-
-
-def _write_chained(database: psycopg.Connection, room: str, text: str) -> None:
-    """One line as the app writes it: its round trips, one hash, one seal."""
-    with database.transaction():
-        seq, head, line_id = database.execute(LOCK, (room,)).fetchone()
-        seq, prev, at = seq + 1, head or audit_seal.GENESIS, utcnow()
-        digest = audit_seal.event_hash(0, seq, prev, "chat_message", 1, at, {"line": line_id})
-        seal = audit_seal.sign(SEAL_KEY, audit_seal.head_fields(0, room, seq, digest))
-        database.execute(
-            WRITE,
-            {"id": line_id, "room": room, "text": text, "at": at, "seq": seq, "prev": prev,
-             "hash": digest, "seal": seal},
-        )  # fmt: skip
+def worker() -> Worker:
+    global _worker
+    with _worker_lock:
+        if _worker is None:
+            decline_socket_compression()
+            _worker = Worker()
+        return _worker
 
 
 def app(environ, start_response):
-    state = _worker_state()
+    shared = worker()
     room = environ["PATH_INFO"]
-    ws = Server(environ, ping_interval=20)
-    rooms[room].add(ws)
-    if CHAIN:
-        database = state["pool"].get()
-        try:
-            with database.transaction():
-                database.execute(HEAD, (room,))
-        finally:
-            state["pool"].put(database)
+    ws = Server(
+        environ,
+        ping_interval=PING_SECONDS * random.uniform(0.75, 1.0),
+        selector_class=OneSocketSelector,
+    )
+    ws.sock = WholeFrames(ws.sock)
     try:
-        while True:
-            raw = ws.receive()
-            text = json.loads(raw).get("message", "")
-            database = state["pool"].get()
+        if WRITE_MODE != "insert":
+            database = shared.pool.get()
             try:
-                if CHAIN:
-                    write_chained(database, room, text)
-                else:
-                    database.execute(INSERT, (room, text))
+                with database.transaction():
+                    database.execute(HEAD, (room,))
             finally:
-                state["pool"].put(database)
-            state["redis"].publish(PREFIX + room, fragment(html.escape(text)))
+                shared.pool.put(database)
+        shared.rooms[room].add(ws)
+        while True:
+            text = json.loads(ws.receive()).get("message", "")
+            shared.write(room, text)
+            shared.redis.publish(PREFIX + room, fragment(html.escape(text)))
     except ConnectionClosed:
         pass
     finally:
-        rooms[room].discard(ws)
+        shared.rooms[room].discard(ws)
         if ws.connected:
             ws.close()
     raise StopIteration  # gunicorn's way to end a request it no longer owns

@@ -16,7 +16,7 @@ four customers.
 stack (the test client, with the rep's login cookie), 1,000 times, and
 /healthz as often for scale.
 `floor`: the stack floor's chained write (bench/floor_server.py), 2,000
-lines, in its four round trips and in psycopg's pipeline mode.
+lines, in its four round trips, in two, and in psycopg's pipeline mode.
 Each prints one JSON object: milliseconds of CPU and wall time.
 """
 
@@ -180,7 +180,6 @@ def measure_dashboard(requests: int) -> dict:
 
 
 def measure_floor(url: str, lines: int) -> dict:
-    os.environ.setdefault("FLOOR_CHANNEL_PREFIX", "unused:")  # no Redis here
     sys.path.insert(0, os.path.dirname(__file__))
     import floor_server
 
@@ -190,14 +189,14 @@ def measure_floor(url: str, lines: int) -> dict:
             setup.execute(table)
         setup.execute(floor_server.HEAD, ("/room",))
     figures = {"lines": lines}
-    for mode in ("chain", "pipelined"):
-        floor_server.WRITE_MODE = mode
-        with psycopg.connect(url) as database:
+    for mode in ("chain", "chain_two", "pipelined"):
+        write = floor_server.WRITES[mode]
+        with floor_server.connect(url, mode) as database:
             for index in range(WARM_UP_LINES):
-                floor_server.write_chained(database, "/room", f"warm-up {index}")
+                write(database, "/room", f"warm-up {index}")
             cpu, wall = time.process_time(), time.perf_counter()
             for index in range(lines):
-                floor_server.write_chained(database, "/room", f"line {index}")
+                write(database, "/room", f"line {index}")
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         figures[f"{mode}_cpu_ms_per_line"] = round(1000 * cpu / lines, 3)
         figures[f"{mode}_wall_ms_per_line"] = round(1000 * wall / lines, 3)

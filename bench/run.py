@@ -35,9 +35,9 @@ if os.environ.get("BENCH_STORM") == "1":
 # BENCH_BASELINES=0 runs the app alone (a quick measurement while profiling).
 BASELINES = os.environ.get("BENCH_BASELINES", "1") != "0"
 # BENCH_FLOOR=1 adds the stack's floors (bench/floor_server.py) to the baselines:
-# the durable baseline's write, and the app's chained one.
+# the durable baseline's write, and the app's chained one in four round trips and in two.
 FLOOR = BASELINES and os.environ.get("BENCH_FLOOR") == "1"
-FLOORS = (("floor", "insert"), ("floor_chain", "chain"))
+FLOORS = (("floor", "insert"), ("floor_chain", "chain"), ("floor_chain_two", "chain_two"))
 # BENCH_SERVER_LOG=path keeps the app's log (gunicorn's and the app's errors).
 SERVER_LOG = os.environ.get("BENCH_SERVER_LOG")
 RECOVERED_MS = 15.0  # the storm is over once p99 stays under this (#18)
