@@ -119,11 +119,15 @@ def write_chained_in_two(database: psycopg.Connection, room: str, text: str) -> 
     """The same statements as two messages; the connection is in autocommit,
     so psycopg adds no BEGIN of its own, and binds the values client-side."""
     cursor = psycopg.ClientCursor(database)
-    cursor.execute("BEGIN; " + LOCK, (room,))
-    cursor.nextset()  # past BEGIN's result to the lock's
-    seq, head, line_id = cursor.fetchone()
-    link = next_link(room, seq, head, line_id)
-    cursor.execute(WRITE + "; COMMIT", _write_params(room, text, line_id, link))
+    try:
+        cursor.execute("BEGIN; " + LOCK, (room,))
+        cursor.nextset()  # past BEGIN's result to the lock's
+        seq, head, line_id = cursor.fetchone()
+        link = next_link(room, seq, head, line_id)
+        cursor.execute(WRITE + "; COMMIT", _write_params(room, text, line_id, link))
+    except psycopg.Error:
+        database.execute("ROLLBACK")  # the pooled connection is not left in a failed BEGIN
+        raise
 
 
 WRITES = {
