@@ -33,12 +33,12 @@ import os
 import random
 import threading
 from collections import defaultdict
-from contextlib import suppress
-from typing import NamedTuple
+from contextlib import contextmanager, suppress
 
 import gevent
 import psycopg
 from bare_server import fragment
+from durable_server import CREATE, INSERT
 from gevent.queue import Queue
 from simple_websocket import ConnectionClosed, Server
 
@@ -47,14 +47,10 @@ from webapp.live.frames import text_frame
 from webapp.live.idle_socket import OneSocketSelector
 from webapp.live.limits import WholeFrames
 from webapp.models.base import utcnow
-from webapp.services import audit_seal
+from webapp.services import audit, audit_seal
 
 POOL_SIZE = 8  # as the durable baseline's
 PING_SECONDS = 20  # the app's LIVE_PING_SECONDS, spread as GuardedSocket spreads it
-CREATE_LINES = """CREATE TABLE IF NOT EXISTS bench_lines (
-    id bigserial PRIMARY KEY, room text NOT NULL, text text NOT NULL,
-    created_at timestamptz NOT NULL DEFAULT now())"""  # the durable baseline's
-INSERT = "INSERT INTO bench_lines (room, text) VALUES (%s, %s) RETURNING id, created_at"
 CHAIN_TABLES = (
     """CREATE TABLE IF NOT EXISTS bench_heads (
         room text PRIMARY KEY, seq bigint NOT NULL DEFAULT 0, head text, seal text)""",
@@ -77,25 +73,24 @@ WRITE_MODE = os.environ.get("FLOOR_WRITE", "insert")
 PREFIX = os.environ.get("FLOOR_CHANNEL_PREFIX", "bench-floor:")
 
 
-class Link(NamedTuple):
-    seq: int
-    prev: str
-    hash: str
-    seal: str
-    at: object
+def create_tables(database: psycopg.Connection) -> None:
+    """The durable baseline's lines and the chain's heads and events."""
+    for table in (CREATE, *CHAIN_TABLES):
+        database.execute(table)
 
 
-def next_link(room: str, seq: int, head: str | None, line_id: int) -> Link:
-    """The chain's next link, hashed and sealed as services/audit.py does."""
-    seq, prev, at = seq + 1, head or audit_seal.GENESIS, utcnow()
-    digest = audit_seal.event_hash(0, seq, prev, "chat", 1, at, {"message_id": line_id})
+def next_link(room: str, seq: int, head: str | None, line_id: int) -> audit.Link:
+    """The chain's next link, hashed and sealed as audit.next_link does, with
+    the floor's own key: the app's is read from its Flask app."""
+    seq, prev, at, data = seq + 1, head or audit_seal.GENESIS, utcnow(), {"message_id": line_id}
+    digest = audit_seal.event_hash(0, seq, prev, "chat", 1, at, data)
     seal = audit_seal.sign(SEAL_KEY, audit_seal.head_fields(0, room, seq, digest))
-    return Link(seq, prev, digest, seal, at)
+    return audit.Link(seq, prev, digest, seal, at, data)
 
 
-def _write_params(room: str, text: str, line_id: int, link: Link) -> dict:
-    return {"id": line_id, "room": room, "text": text, "at": link.at, "seq": link.seq,
-            "prev": link.prev, "hash": link.hash, "seal": link.seal}  # fmt: skip
+def _write_params(room: str, text: str, line_id: int, link: audit.Link) -> dict:
+    return {"id": line_id, "room": room, "text": text, "at": link.created_at, "seq": link.seq,
+            "prev": link.prev_hash, "hash": link.hash, "seal": link.seal}  # fmt: skip
 
 
 def write_insert(database: psycopg.Connection, room: str, text: str) -> None:
@@ -155,8 +150,7 @@ class Worker:
             database = self.pool.peek()
             with database.transaction():  # the other worker makes them too
                 database.execute("SELECT pg_advisory_xact_lock(18)")
-                for table in CHAIN_TABLES:
-                    database.execute(table)
+                create_tables(database)
         self.redis = redis_client.connect(os.environ["REDIS_URL"])  # the app's own pool
         self.rooms: dict[str, set[Server]] = defaultdict(set)
         subscribed = threading.Event()
@@ -176,12 +170,17 @@ class Worker:
                 with suppress(OSError):
                     ws.sock.send(frame)
 
-    def write(self, room: str, text: str) -> None:
+    @contextmanager
+    def connection(self):
         database = self.pool.get()
         try:
-            WRITES[WRITE_MODE](database, room, text)
+            yield database
         finally:
             self.pool.put(database)
+
+    def write(self, room: str, text: str) -> None:
+        with self.connection() as database:
+            WRITES[WRITE_MODE](database, room, text)
 
 
 _worker: Worker | None = None
@@ -208,12 +207,8 @@ def app(environ, start_response):
     ws.sock = WholeFrames(ws.sock)
     try:
         if WRITE_MODE != "insert":
-            database = shared.pool.get()
-            try:
-                with database.transaction():
-                    database.execute(HEAD, (room,))
-            finally:
-                shared.pool.put(database)
+            with shared.connection() as database, database.transaction():
+                database.execute(HEAD, (room,))
         shared.rooms[room].add(ws)
         while True:
             text = json.loads(ws.receive()).get("message", "")

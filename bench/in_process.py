@@ -184,9 +184,7 @@ def measure_floor(url: str, lines: int) -> dict:
     import floor_server
 
     with psycopg.connect(url, autocommit=True) as setup:
-        setup.execute(floor_server.CREATE_LINES)
-        for table in floor_server.CHAIN_TABLES:
-            setup.execute(table)
+        floor_server.create_tables(setup)
         setup.execute(floor_server.HEAD, ("/room",))
     figures = {"lines": lines}
     for mode in ("chain", "chain_two", "pipelined"):

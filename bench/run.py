@@ -190,7 +190,7 @@ def ratios(app: dict, baseline: dict) -> dict:
 
 def start_floor(env: dict, database: str, write: str, server_log) -> tuple[int, subprocess.Popen]:
     """The stack's floor (bench/floor_server.py), writing each line as the
-    durable baseline does (`insert`) or as the app must (`chain`)."""
+    durable baseline does (`insert`) or as the app must (`chain`, `chain_two`)."""
     port = free_port()
     process = subprocess.Popen(
         [BIN / "gunicorn", "-c", "gunicorn.conf.py", "--no-control-socket", "floor_server:app"],
@@ -306,7 +306,7 @@ def main() -> None:
             "ratios": {name: ratios(app_result, result) for name, result in baselines.items()},
             # What the stack alone costs against the durable limit.
             "floor_ratios": {name: ratios(baselines[name], baselines["durable"])
-                             for name in floors if name in baselines},
+                             for name in floors},
             "http": {
                 "hello_rps": hello,
                 "dashboard_rps": dashboard,
